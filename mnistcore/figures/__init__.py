@@ -1,0 +1,1 @@
+"""Plotly figure builders: arrays in, ``plotly.graph_objects.Figure`` out (no Streamlit)."""
