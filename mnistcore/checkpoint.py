@@ -1,0 +1,139 @@
+"""Saving and loading trained models as .npz files.
+
+A model file holds the arrays W0, b0, W1, b1, ... and one string array
+``meta``: JSON with the format name, layer sizes, activation, loss, the
+training config and whatever else the caller adds (dataset, accuracy ...).
+Only numbers and one string: the file loads with ``allow_pickle=False``, so
+opening a model someone uploaded can never run code.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .config import N_CLASSES, N_INPUTS
+from .losses import LOSSES
+from .model import MLP
+
+FORMAT = "mnistcore-mlp"
+VERSION = 1
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32: more than any model this app trains
+
+
+class ModelFileError(ValueError):
+    """A model file that is not one, is damaged, or does not fit the app."""
+
+
+def model_bytes(model: MLP, config=None, extra: dict | None = None) -> bytes:
+    """The .npz file for ``model`` as bytes (for a download button, or to write)."""
+    meta = {"format": FORMAT, "version": VERSION, "sizes": list(model.sizes),
+            "activation": model.activation, "loss": model.loss,
+            "config": config.to_dict() if config is not None else None, **(extra or {})}
+    arrays = {f"{kind}{l}": p for l, pair in enumerate(zip(model.W, model.b))
+              for kind, p in zip("Wb", pair)}
+    buffer = io.BytesIO()
+    np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
+    return buffer.getvalue()
+
+
+def save_model(model: MLP, path: str | os.PathLike, config=None, extra: dict | None = None) -> Path:
+    """Write ``model`` to ``path`` atomically: a crash mid-write never leaves half a file there."""
+    path = Path(path)
+    data = model_bytes(model, config, extra)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_model(source: str | os.PathLike | bytes, name: str | None = None) -> tuple[MLP, dict]:
+    """(model, meta) from a path or the bytes of a .npz model file.
+
+    Raises ``ModelFileError`` naming the file and what is wrong: not an .npz,
+    holds objects or pickles, not a mnistcore model, layers that do not fit
+    together or do not map 784 pixels to 10 classes, non-finite weights.
+    """
+    name = name or (str(source) if not isinstance(source, bytes) else "the model file")
+    try:
+        npz = np.load(io.BytesIO(source) if isinstance(source, bytes) else source, allow_pickle=False)
+    except FileNotFoundError:
+        raise ModelFileError(f"{name}: no such file") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ModelFileError(f"{name}: not a readable .npz model file ({e})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise ModelFileError(f"{name}: holds a single array, not a model (.npz with weights and meta)")
+    with npz:
+        try:
+            meta = _read_meta(npz, name)
+            n_layers = len(meta["sizes"]) - 1
+            W = [_read_array(npz, f"W{l}", name) for l in range(n_layers)]
+            b = [_read_array(npz, f"b{l}", name) for l in range(n_layers)]
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as e:
+            if isinstance(e, ModelFileError):
+                raise
+            raise ModelFileError(f"{name}: damaged model file ({e})") from None
+    sizes = tuple(meta["sizes"])
+    shapes = [(w.shape, bias.shape) for w, bias in zip(W, b)]
+    expected = [((i, o), (o,)) for i, o in zip(sizes[:-1], sizes[1:])]
+    if shapes != expected:
+        raise ModelFileError(f"{name}: weight shapes {shapes} do not match the layer sizes {list(sizes)}")
+    if sizes[0] != N_INPUTS or sizes[-1] != N_CLASSES:
+        raise ModelFileError(f"{name}: maps {sizes[0]} inputs to {sizes[-1]} outputs; "
+                             f"this app needs {N_INPUTS} pixels to {N_CLASSES} classes")
+    if sum(w.size + bias.size for w, bias in zip(W, b)) > MAX_PARAMETERS:
+        raise ModelFileError(f"{name}: more than {MAX_PARAMETERS:,} parameters; too large to load here")
+    dtype = np.result_type(*W, *b)
+    W = [w.astype(dtype) for w in W]
+    b = [bias.astype(dtype) for bias in b]
+    if not all(np.isfinite(p).all() for p in (*W, *b)):
+        raise ModelFileError(f"{name}: some weights are NaN or infinite (a diverged run?)")
+    return MLP(W, b, meta["activation"], meta["loss"]), meta
+
+
+def _read_meta(npz, name: str) -> dict:
+    if "meta" not in npz.files:
+        raise ModelFileError(f"{name}: no 'meta' entry; not a mnistcore model file")
+    raw = npz["meta"]
+    if raw.dtype.kind != "U" or raw.shape != ():
+        raise ModelFileError(f"{name}: 'meta' must be one JSON string")
+    try:
+        meta = json.loads(str(raw))
+    except json.JSONDecodeError as e:
+        raise ModelFileError(f"{name}: 'meta' is not valid JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{name}: not a {FORMAT} file")
+    if meta.get("version") != VERSION:
+        raise ModelFileError(f"{name}: format version {meta.get('version')!r}; this app reads {VERSION}")
+    sizes = meta.get("sizes")
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):
+        raise ModelFileError(f"{name}: 'sizes' must be a list of at least two positive whole numbers")
+    if meta.get("activation") not in ACTIVATIONS:
+        raise ModelFileError(f"{name}: unknown activation {meta.get('activation')!r}")
+    if meta.get("loss") not in LOSSES:
+        raise ModelFileError(f"{name}: unknown loss {meta.get('loss')!r}")
+    return meta
+
+
+def _read_array(npz, key: str, name: str) -> np.ndarray:
+    if key not in npz.files:
+        raise ModelFileError(f"{name}: missing array {key!r}")
+    a = npz[key]
+    if a.dtype not in (np.float32, np.float64):
+        raise ModelFileError(f"{name}: {key} has dtype {a.dtype}; weights must be float32 or float64")
+    return a

@@ -1,0 +1,67 @@
+"""Output losses. Each returns the mean loss over the batch and delta = dL/dz_out.
+
+``z`` is the output layer's pre-activation, shape (n, 10); ``y`` holds the
+class labels, shape (n,). Both functions overwrite ``z`` with delta (the
+gradient of the *mean* loss, so already divided by n): the backward pass starts
+from it without another (n, 10) array.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+
+class Loss(NamedTuple):
+    loss_and_delta: Callable[[np.ndarray, np.ndarray], float]
+    formula: str
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    """log p for p = softmax(z), row-wise, shape (n, k).
+
+    Subtracting each row's maximum first changes nothing mathematically (softmax
+    is shift-invariant) but keeps exp() from overflowing for large logits.
+    """
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Class probabilities, shape (n, k); rows sum to 1."""
+    return np.exp(log_softmax(z))
+
+
+def cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
+    """Softmax + cross-entropy: L = -mean(log p_y); delta = (p - onehot(y)) / n.
+
+    Softmax and cross-entropy are fused because their joint derivative is this
+    simple difference, cheaper and more stable than going through dp/dz.
+    """
+    n = len(y)
+    rows = np.arange(n)
+    logp = log_softmax(z)
+    loss = -float(logp[rows, y].mean())
+    np.exp(logp, out=z)
+    z[rows, y] -= 1
+    z /= n
+    return loss
+
+
+def mean_squared_error(z: np.ndarray, y: np.ndarray) -> float:
+    """MSE on linear outputs (as NumPy's MNIST tutorial): L = mean(0.5 * ||z - onehot(y)||^2).
+
+    delta = (z - onehot(y)) / n. The outputs are scores, not probabilities:
+    nothing makes them positive or sum to one.
+    """
+    n = len(y)
+    z[np.arange(n), y] -= 1  # z - onehot(y), in place
+    loss = 0.5 * float(np.einsum("ij,ij->", z, z)) / n
+    z /= n
+    return loss
+
+
+LOSSES: dict[str, Loss] = {
+    "ce": Loss(cross_entropy, r"L = -\frac{1}{n}\sum_i \log \mathrm{softmax}(z_i)_{y_i}"),
+    "mse": Loss(mean_squared_error, r"L = \frac{1}{n}\sum_i \tfrac12 \lVert z_i - \mathrm{onehot}(y_i) \rVert^2"),
+}

@@ -1,0 +1,305 @@
+"""Training as a generator of progress events.
+
+    trainer = Trainer(config, dataset)
+    for event in trainer.run():          # a page draws charts, a CLI a progress bar
+        print(event.epoch_fraction, event.train_loss, event.test_accuracy)
+        if stop_pressed:
+            break                        # stopping is just not asking for more
+    model = trainer.model
+
+One ``np.random.Generator`` seeded from ``config.seed`` draws everything random,
+in a fixed order (subset and validation split, initial weights, then per epoch
+the shuffle, dropout masks and augmentations), so the same config gives the
+same numbers bit for bit.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from .augment import augment
+from .config import TrainConfig
+from .losses import LOSSES
+from .model import MLP, init_mlp
+from .optimizers import make_optimizer
+from .schedules import lr_at
+
+EVAL_SAMPLES = 10_000      # training-set sample scored at each epoch's end (train curve)
+STEP_EVAL_STRIDE = 5       # within an epoch, score every 5th test image (2000 of 10,000)
+
+
+@dataclass
+class Progress:
+    """One moment of a run, as plain data.
+
+    ``kind`` is "step" (within an epoch: running means over the steps since the
+    last event, test scored on a fixed fifth of the test set), "epoch" (end of
+    an epoch: train scored on a fixed sample of up to 10,000 training images
+    and test on the whole test set, without dropout) or "done" (the run ended;
+    ``status`` says how).
+    """
+
+    kind: str
+    epoch: int
+    epochs: int
+    step: int
+    epoch_fraction: float
+    train_loss: float
+    train_accuracy: float
+    test_loss: float | None
+    test_accuracy: float | None
+    val_loss: float | None
+    val_accuracy: float | None
+    lr: float
+    batch_size: int
+    samples_per_second: float
+    train_seconds: float
+    seconds_left: float
+    grad_norms: list[float]
+    status: str = "running"
+    message: str = ""
+    model: MLP | None = field(default=None, repr=False)
+
+    def record(self) -> dict:
+        """The event as a JSON-ready dict, without the model."""
+        return {k: v for k, v in self.__dict__.items() if k != "model"}
+
+
+def as_inputs(x: np.ndarray, dtype="float32") -> np.ndarray:
+    """Images as network inputs: shape (n, 784), float, pixels in [0, 1].
+
+    uint8 images (0..255) are scaled by 1/255 in the same pass as the type
+    conversion; float arrays are taken as already scaled (no copy when the
+    dtype already matches).
+    """
+    x = x.reshape(len(x), -1)
+    if x.dtype == np.uint8:
+        return np.multiply(x, np.dtype(dtype).type(1 / 255), dtype=dtype)
+    return x.astype(dtype, copy=False)
+
+
+def evaluate(model: MLP, x: np.ndarray, y: np.ndarray, chunk: int = 5000) -> tuple[float, float]:
+    """(mean loss, accuracy) of ``model`` on images ``x`` and labels ``y``, without dropout.
+
+    Works through ``x`` in chunks so that scoring 60,000 images never holds
+    more than one chunk's activations in memory.
+    """
+    if len(y) == 0:
+        return math.nan, math.nan
+    loss_fn = LOSSES[model.loss].loss_and_delta
+    total_loss, correct = 0.0, 0
+    for i in range(0, len(y), chunk):
+        xb, yb = as_inputs(x[i:i + chunk], model.dtype), y[i:i + chunk]
+        z = model.forward(xb)
+        correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
+        total_loss += loss_fn(z, yb) * len(yb)
+    return total_loss / len(y), correct / len(y)
+
+
+def _arrays(dataset) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_test, y_test) from a Dataset or a 4-tuple; images flattened (views)."""
+    if hasattr(dataset, "x_train"):
+        dataset = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+    x_train, y_train, x_test, y_test = dataset
+    if len(x_train) != len(y_train) or len(x_test) != len(y_test):
+        raise ValueError("images and labels differ in number")
+    if len(x_train) == 0:
+        raise ValueError("the training set is empty")
+    flat = [np.asarray(x).reshape(len(x), -1) for x in (x_train, x_test)]
+    for x in flat:
+        if x.shape[1] != 784:
+            raise ValueError(f"images must have 784 pixels (28x28); got {x.shape[1]}")
+    return flat[0], np.asarray(y_train).astype(np.intp), flat[1], np.asarray(y_test).astype(np.intp)
+
+
+class Trainer:
+    """Trains ``model`` (a fresh one from ``config`` when None) on ``dataset``.
+
+    ``dataset`` is a ``mnistcore.data.Dataset`` or a tuple (x_train, y_train,
+    x_test, y_test) of uint8 images (or float inputs in [0, 1]). The dataset is
+    never copied: batches are gathered from it by index, so many trainers can
+    share one read-only copy. ``points_per_epoch`` is how many "step" events
+    an epoch reports before its "epoch" event; ``lr`` and ``batch_size`` may be
+    changed between epochs.
+    """
+
+    def __init__(self, config: TrainConfig, dataset, model: MLP | None = None,
+                 points_per_epoch: int = 10, score_steps: bool = True) -> None:
+        self.config = config
+        self.rng = np.random.default_rng(config.seed)
+        self.x, self.y, self.x_test, self.y_test = _arrays(dataset)
+        self.points_per_epoch, self.score_steps = points_per_epoch, score_steps
+
+        idx = np.arange(len(self.y))
+        if config.train_size:
+            if config.train_size > len(idx):
+                raise ValueError(f"train_size {config.train_size} is larger than the "
+                                 f"{len(idx)} training images")
+            idx = np.sort(self.rng.permutation(idx)[:config.train_size])
+        n_val = int(round(len(idx) * config.val_split))
+        if n_val:
+            shuffled = self.rng.permutation(idx)
+            self.val_idx, idx = np.sort(shuffled[:n_val]), np.sort(shuffled[n_val:])
+            if len(idx) == 0:
+                raise ValueError("the validation split leaves no training images")
+        else:
+            self.val_idx = idx[:0]
+        self.train_idx = idx
+        self.score_idx = idx[np.linspace(0, len(idx) - 1, min(EVAL_SAMPLES, len(idx))).astype(int)]
+
+        if model is None:
+            model = init_mlp(config.sizes, config.activation, config.init, config.loss,
+                             self.rng, config.dtype)
+        elif model.sizes != config.sizes:
+            raise ValueError(f"the model's layers {model.sizes} differ from the config's {config.sizes}")
+        self.model = model
+        self.optimizer = make_optimizer(config.optimizer, model.params, config.momentum, config.nesterov)
+        self.lr, self.batch_size = config.lr, config.batch_size
+        self.epoch = 0                       # epochs finished
+        self.step = 0                        # optimizer steps taken
+        self.train_seconds = 0.0
+        self.samples_seen = 0
+        self.history: list[Progress] = []    # one "epoch" event per finished epoch
+        self.status = "ready"
+        self._full_batch: np.ndarray | None = None
+        self._best: tuple[float, MLP, int] | None = None  # (val loss, weights, epoch) for early stopping
+
+    # -- batches ---------------------------------------------------------------------------
+    def _batch(self, idx: np.ndarray) -> np.ndarray:
+        """Inputs for the training images ``idx``, shape (len(idx), 784), augmented if asked."""
+        if self.config.augment:
+            return as_inputs(augment(self.x[idx], self.rng), self.model.dtype)
+        if len(idx) == len(self.train_idx):
+            # Full batch: every epoch uses the same rows (order is irrelevant), so convert once.
+            if self._full_batch is None:
+                self._full_batch = as_inputs(self.x[self.train_idx], self.model.dtype)
+            return self._full_batch
+        return as_inputs(np.take(self.x, idx, axis=0), self.model.dtype)
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self, epochs: int | None = None) -> Iterator[Progress]:
+        """Train ``epochs`` more epochs (default: up to ``config.epochs``), yielding progress.
+
+        Ends with a "done" event whose status is "done", "diverged" (the loss
+        became NaN or infinite) or "early_stopped". Closing the generator early
+        (``break``) leaves status "stopped" and the model as it was.
+        """
+        target = self.epoch + epochs if epochs else self.config.epochs
+        self.status = "running"
+        try:
+            while self.epoch < target and self.status == "running":
+                yield from self._run_epoch(target)
+            if self.status == "running":
+                self.status = "done"
+            if self.history and self.history[-1].kind != "done":  # a divergence was yielded already
+                last = self.history[-1]
+                yield self._event("done", last.epoch_fraction, last.train_loss, last.train_accuracy,
+                                  target, status=self.status, message=last.message, scores=last)
+        finally:
+            if self.status == "running":
+                self.status = "stopped"
+
+    def _run_epoch(self, target: int) -> Iterator[Progress]:
+        cfg, model, rng = self.config, self.model, self.rng
+        n = len(self.train_idx)
+        batch = n if self.batch_size == 0 else min(self.batch_size, n)
+        steps = math.ceil(n / batch)
+        report_at = {min(steps, max(1, round(k * steps / self.points_per_epoch)))
+                     for k in range(self.points_per_epoch)} - {steps}
+        lr = lr_at(cfg.schedule, self.lr, self.epoch, max(target, cfg.epochs))
+        order = self.train_idx if batch == n else rng.permutation(self.train_idx)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for s in range(1, steps + 1):
+            idx = order[(s - 1) * batch:s * batch]
+            start = time.perf_counter()
+            loss, right, grads = model.loss_and_gradients(self._batch(idx), self.y[idx],
+                                                          cfg.l2, cfg.dropout, rng)
+            if not math.isfinite(loss):
+                self.train_seconds += time.perf_counter() - start
+                yield from self._diverged(loss, s, steps, target, lr)
+                return
+            self.optimizer.step(grads, lr)
+            self.train_seconds += time.perf_counter() - start
+            self.step += 1
+            self.samples_seen += len(idx)
+            loss_sum, correct, seen = loss_sum + loss * len(idx), correct + right, seen + len(idx)
+            if s in report_at:
+                yield self._event("step", self.epoch + s / steps, loss_sum / seen, correct / seen,
+                                  target, lr=lr, score=self.score_steps)
+                loss_sum, correct, seen = 0.0, 0, 0
+        self.epoch += 1
+        train_loss, train_acc = evaluate(model, self.x[self.score_idx], self.y[self.score_idx])
+        event = self._event("epoch", float(self.epoch), train_loss, train_acc, target, lr=lr, score=True)
+        if not math.isfinite(train_loss):
+            self.status = "diverged"
+            event.status, event.message = "diverged", self._divergence_message(train_loss, lr)
+        self._early_stopping(event)
+        self.history.append(event)
+        yield event
+
+    # -- events ----------------------------------------------------------------------------
+    def _event(self, kind: str, epoch_fraction: float, train_loss: float, train_acc: float,
+               target: int, lr: float | None = None, score: bool = False, status: str = "running",
+               message: str = "", scores: Progress | None = None) -> Progress:
+        test = val = (None, None)
+        if scores is not None:
+            test = (scores.test_loss, scores.test_accuracy)
+            val = (scores.val_loss, scores.val_accuracy)
+        elif score:
+            test_idx = slice(None) if kind == "epoch" else slice(None, None, STEP_EVAL_STRIDE)
+            test = evaluate(self.model, self.x_test[test_idx], self.y_test[test_idx])
+            if kind == "epoch" and len(self.val_idx):
+                val = evaluate(self.model, self.x[self.val_idx], self.y[self.val_idx])
+        speed = self.samples_seen / self.train_seconds if self.train_seconds else 0.0
+        left = (target - epoch_fraction) * len(self.train_idx) / speed if speed else math.nan
+        return Progress(
+            kind=kind, epoch=min(target, math.floor(epoch_fraction) + (kind == "step")),
+            epochs=target, step=self.step, epoch_fraction=epoch_fraction,
+            train_loss=train_loss, train_accuracy=train_acc,
+            test_loss=_none_if_nan(test[0]), test_accuracy=_none_if_nan(test[1]),
+            val_loss=_none_if_nan(val[0]), val_accuracy=_none_if_nan(val[1]),
+            lr=self.lr if lr is None else lr, batch_size=self.batch_size,
+            samples_per_second=speed, train_seconds=self.train_seconds,
+            seconds_left=max(0.0, left) if kind != "done" else 0.0,
+            grad_norms=[float(np.abs(g).mean()) for g in self.model.grads[::2]],
+            status=status, message=message, model=self.model)
+
+    def _divergence_message(self, loss: float, lr: float) -> str:
+        return (f"the loss became {loss} at step {self.step + 1}: the learning rate ({lr:g}) is "
+                f"probably too large for this setup; try one ten times smaller")
+
+    def _diverged(self, loss: float, s: int, steps: int, target: int, lr: float) -> Iterator[Progress]:
+        self.status = "diverged"
+        message = self._divergence_message(loss, lr)
+        event = self._event("done", self.epoch + s / steps, loss, math.nan, target, lr=lr,
+                            status="diverged", message=message)
+        self.history.append(event)
+        yield event
+
+    def _early_stopping(self, event: Progress) -> None:
+        """Keep the weights of the best validation loss; stop after ``patience`` worse epochs."""
+        patience = self.config.early_stopping
+        if not patience or event.val_loss is None:
+            return
+        if self._best is None or event.val_loss < self._best[0]:
+            self._best = (event.val_loss, self.model.copy(), self.epoch)
+        elif self.epoch - self._best[2] >= patience:
+            best_loss, best, best_epoch = self._best
+            for mine, kept in zip(self.model.params, best.params):
+                mine[...] = kept
+            self.status = event.status = "early_stopped"
+            event.message = (f"validation loss has not improved for {patience} epochs; "
+                             f"restored the weights of epoch {best_epoch} (val loss {best_loss:.4f})")
+
+
+def _none_if_nan(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def train(config: TrainConfig, dataset, model: MLP | None = None, **kwargs) -> Iterator[Progress]:
+    """Shorthand for ``Trainer(config, dataset, model).run()``."""
+    return Trainer(config, dataset, model, **kwargs).run()
