@@ -167,6 +167,8 @@ class Trainer:
         self.status = "ready"
         self._full_batch: np.ndarray | None = None
         self._best: tuple[float, MLP, int] | None = None  # (val loss, weights, epoch) for early stopping
+        self._epoch_state: _EpochState | None = None      # where the current epoch stands
+        self.changes: list[tuple[float, str]] = []        # (epoch_fraction, "lr 0.1 → 0.01") marks
 
     # -- batches ---------------------------------------------------------------------------
     def _batch(self, idx: np.ndarray) -> np.ndarray:
@@ -181,18 +183,25 @@ class Trainer:
         return as_inputs(np.take(self.x, idx, axis=0), self.model.dtype)
 
     # -- the loop --------------------------------------------------------------------------
-    def run(self, epochs: int | None = None) -> Iterator[Progress]:
+    def run(self, epochs: int | None = None, steps: int | None = None) -> Iterator[Progress]:
         """Train ``epochs`` more epochs (default: up to ``config.epochs``), yielding progress.
 
-        Ends with a "done" event whose status is "done", "diverged" (the loss
-        became NaN or infinite) or "early_stopped". Closing the generator early
-        (``break``) leaves status "stopped" and the model as it was.
+        ``steps`` pauses the run after that many optimizer steps instead (one
+        batch at a time, for a closer look); the next ``run`` call goes on from
+        the same place in the same epoch. A run that reaches its last epoch ends
+        with a "done" event whose status is "done", "diverged" (the loss became
+        NaN or infinite) or "early_stopped". Closing the generator early
+        (``break``) leaves status "stopped" and the model as it is.
         """
-        target = self.epoch + epochs if epochs else self.config.epochs
+        target = self.epoch + epochs if epochs else max(self.config.epochs, self.epoch + (steps is not None))
+        step_limit = self.step + steps if steps else None
         self.status = "running"
         try:
             while self.epoch < target and self.status == "running":
-                yield from self._run_epoch(target)
+                yield from self._run_epoch(target, step_limit)
+                if step_limit is not None and self.step >= step_limit:
+                    self.status = "paused"
+                    return
             if self.status == "running":
                 self.status = "done"
             if self.history and self.history[-1].kind != "done":  # a divergence was yielded already
@@ -203,40 +212,72 @@ class Trainer:
             if self.status == "running":
                 self.status = "stopped"
 
-    def _run_epoch(self, target: int) -> Iterator[Progress]:
-        cfg, model, rng = self.config, self.model, self.rng
+    def set_lr(self, lr: float) -> None:
+        """Change the base learning rate from now on; the change is kept in ``changes``."""
+        if not lr > 0 or not math.isfinite(lr):
+            raise ValueError(f"lr must be > 0; got {lr!r}")
+        self.changes.append((self.epoch_fraction, f"lr {self.lr:g} → {lr:g}"))
+        self.lr = lr
+
+    def set_batch_size(self, batch_size: int) -> None:
+        """Change the batch size from the next epoch on (0 = full batch)."""
+        if not isinstance(batch_size, int) or batch_size < 0:
+            raise ValueError(f"batch_size must be a whole number >= 0; got {batch_size!r}")
+        self.changes.append((self.epoch_fraction, f"batch {self.batch_size} → {batch_size}"))
+        self.batch_size = batch_size
+
+    @property
+    def epoch_fraction(self) -> float:
+        """Epochs done so far, with the current epoch's share, e.g. 2.35."""
+        if self._epoch_state is None:
+            return float(self.epoch)
+        return self.epoch + self._epoch_state.done / self._epoch_state.steps
+
+    def _start_epoch(self, target: int) -> "_EpochState":
         n = len(self.train_idx)
         batch = n if self.batch_size == 0 else min(self.batch_size, n)
         steps = math.ceil(n / batch)
         report_at = {min(steps, max(1, round(k * steps / self.points_per_epoch)))
                      for k in range(self.points_per_epoch)} - {steps}
-        lr = lr_at(cfg.schedule, self.lr, self.epoch, max(target, cfg.epochs))
-        order = self.train_idx if batch == n else rng.permutation(self.train_idx)
-        loss_sum, correct, seen = 0.0, 0, 0
-        for s in range(1, steps + 1):
-            idx = order[(s - 1) * batch:s * batch]
+        lr = lr_at(self.config.schedule, self.lr, self.epoch, max(target, self.config.epochs))
+        order = self.train_idx if batch == n else self.rng.permutation(self.train_idx)
+        return _EpochState(order, batch, steps, report_at, lr)
+
+    def _run_epoch(self, target: int, step_limit: int | None) -> Iterator[Progress]:
+        cfg, model = self.config, self.model
+        if self._epoch_state is None:
+            self._epoch_state = self._start_epoch(target)
+        e = self._epoch_state
+        while e.done < e.steps:
+            s = e.done + 1
+            idx = e.order[(s - 1) * e.batch:s * e.batch]
             start = time.perf_counter()
             loss, right, grads = model.loss_and_gradients(self._batch(idx), self.y[idx],
-                                                          cfg.l2, cfg.dropout, rng)
+                                                          cfg.l2, cfg.dropout, self.rng)
             if not math.isfinite(loss):
                 self.train_seconds += time.perf_counter() - start
-                yield from self._diverged(loss, s, steps, target, lr)
+                yield from self._diverged(loss, s, e.steps, target, e.lr)
                 return
-            self.optimizer.step(grads, lr)
+            self.optimizer.step(grads, e.lr)
             self.train_seconds += time.perf_counter() - start
             self.step += 1
             self.samples_seen += len(idx)
-            loss_sum, correct, seen = loss_sum + loss * len(idx), correct + right, seen + len(idx)
-            if s in report_at:
-                yield self._event("step", self.epoch + s / steps, loss_sum / seen, correct / seen,
-                                  target, lr=lr, score=self.score_steps)
-                loss_sum, correct, seen = 0.0, 0, 0
+            e.done = s
+            e.loss_sum, e.correct, e.seen = e.loss_sum + loss * len(idx), e.correct + right, e.seen + len(idx)
+            paused = step_limit is not None and self.step >= step_limit and s < e.steps
+            if s in e.report_at or paused:
+                yield self._event("step", self.epoch + s / e.steps, e.loss_sum / e.seen, e.correct / e.seen,
+                                  target, lr=e.lr, score=self.score_steps or paused)
+                e.loss_sum, e.correct, e.seen = 0.0, 0, 0
+            if paused:
+                return
+        self._epoch_state = None
         self.epoch += 1
         train_loss, train_acc = evaluate(model, self.x[self.score_idx], self.y[self.score_idx])
-        event = self._event("epoch", float(self.epoch), train_loss, train_acc, target, lr=lr, score=True)
+        event = self._event("epoch", float(self.epoch), train_loss, train_acc, target, lr=e.lr, score=True)
         if not math.isfinite(train_loss):
             self.status = "diverged"
-            event.status, event.message = "diverged", self._divergence_message(train_loss, lr)
+            event.status, event.message = "diverged", self._divergence_message(train_loss, e.lr)
         self._early_stopping(event)
         self.history.append(event)
         yield event
@@ -294,6 +335,21 @@ class Trainer:
             self.status = event.status = "early_stopped"
             event.message = (f"validation loss has not improved for {patience} epochs; "
                              f"restored the weights of epoch {best_epoch} (val loss {best_loss:.4f})")
+
+
+@dataclass
+class _EpochState:
+    """An epoch under way: its shuffled order and how far it got (so a run can pause mid-epoch)."""
+
+    order: np.ndarray
+    batch: int
+    steps: int
+    report_at: set[int]
+    lr: float
+    done: int = 0
+    loss_sum: float = 0.0
+    correct: int = 0
+    seen: int = 0
 
 
 def _none_if_nan(x: float | None) -> float | None:
