@@ -1,4 +1,138 @@
-import streamlit as st
+"""Draw page: draw (or upload) a digit, see the 28x28 input the network sees and what it thinks."""
+import time
 
-st.title("draw")
-st.info("This page is being built.")
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from mnistcore.figures import draw as fig
+from mnistcore.model import MLP
+from mnistcore.predict import SHIPPED_MODEL, layer_outputs, load_shipped_model, predict_image, top_units
+from mnistcore.preprocess import EmptyImageError, load_image
+from ui import state
+
+CANVAS = "draw_canvas"        # the canvas's key; AppTest injects {"drawing": {"data": PNG data URL}} here
+CLEARS = "draw_clears"        # times Clear was pressed: each gives the canvas a new, empty key
+SOURCE, UPLOAD, MODEL, RAW = "draw_source", "draw_upload", "draw_model", "draw_raw"
+TRAINED_MODEL = getattr(state, "TRAINED_MODEL", "trained_model")   # set by the Train page
+DRAW, FILE = "Draw", "Upload a picture"
+READY, YOURS = "Ready-trained model", "Your model from the Train page"
+SIZE, PEN = 280, 20           # canvas 280 px = 10x the 28 px input; a 20 px pen, like MNIST's strokes
+TOP_UNITS = 8
+
+
+@st.cache_resource(show_spinner="Loading the ready-trained model ...")
+def shipped_model() -> tuple[MLP, dict]:
+    """The shipped model, loaded once per process and shared, read-only, by every visitor."""
+    model, meta = load_shipped_model()
+    for p in model.params:
+        p.flags.writeable = False
+    return model, meta
+
+
+def trained_model() -> MLP | None:
+    """The model of this visitor's Train page, if there is one."""
+    value = st.session_state.get(TRAINED_MODEL)
+    value = value[0] if isinstance(value, tuple) else getattr(value, "model", value)
+    return value if isinstance(value, MLP) else None
+
+
+def clear() -> None:
+    st.session_state[CLEARS] = st.session_state.get(CLEARS, 0) + 1
+
+
+st.title("Draw a digit")
+st.write("Draw a digit with the mouse (or a finger): the network reads it each time you lift the pen.")
+
+options = [READY] + ([YOURS] if trained_model() is not None else [])
+choice = st.radio("Model", options, horizontal=True, key=MODEL) if len(options) > 1 else READY
+if choice == YOURS:
+    model, names = trained_model(), [str(c) for c in range(10)]
+else:
+    try:
+        model, meta = shipped_model()
+    except ValueError as e:
+        st.error(f"The ready-trained model could not be loaded ({e}). Rebuild it with "
+                 f"`python -m mnistcore train --preset default --save {SHIPPED_MODEL.relative_to(SHIPPED_MODEL.parents[2])}`, "
+                 "or train one on the Train page.")
+        st.stop()
+    names = meta.get("class_names") or [str(c) for c in range(10)]
+
+source = st.radio("Input", [DRAW, FILE], horizontal=True, key=SOURCE, label_visibility="collapsed")
+left, right = st.columns(2)
+image = None
+with left:
+    if source == DRAW:
+        clears = st.session_state.get(CLEARS, 0)
+        result = st_canvas(stroke_width=PEN, stroke_color="#FFFFFF", background_color="#000000",
+                           update_streamlit=True, height=SIZE, width=SIZE, drawing_mode="freedraw",
+                           return_image_data=True, key=CANVAS if clears == 0 else f"{CANVAS}_{clears}")
+        start = time.perf_counter()
+        image = result.image_data
+        st.button("Clear", icon=":material/delete:", on_click=clear)
+    else:
+        upload = st.file_uploader("A picture of one digit", type=["png", "jpg", "jpeg"],
+                                  max_upload_size=10, key=UPLOAD)
+        start = time.perf_counter()
+        if upload is not None:
+            try:
+                image = load_image(upload.getvalue())
+            except ValueError as e:
+                st.error(f"{upload.name}: {e}")
+            else:
+                st.image(upload.getvalue(), width=SIZE)
+
+try:
+    p, x = predict_image(model, image) if image is not None else (None, None)
+except EmptyImageError:
+    p = None
+except ValueError as e:
+    st.error(f"This picture cannot be read as a digit: {e}")
+    st.stop()
+ms = (time.perf_counter() - start) * 1000
+
+with right:
+    if p is None:
+        st.info("Draw a digit on the black square (or upload a picture of one) and the network "
+                "will read it.", icon=":material/draw:")
+        st.stop()
+    st.plotly_chart(fig.input_figure(x), config={"displayModeBar": False})
+    k = int(p.argmax())
+    st.metric("Prediction", names[k], f"probability {p[k]:.1%}", delta_color="off", delta_arrow="off")
+    st.caption(f"{ms:.0f} ms from the drawing arriving to the prediction")
+
+st.plotly_chart(fig.probability_figure(p, names), config={"displayModeBar": False})
+st.latex(r"p = \mathrm{softmax}(z), \quad p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}")
+st.caption("The ten outputs z of the last layer become probabilities that add up to 1.")
+
+st.subheader("Why the drawing is cropped, scaled and centred")
+st.write("Every MNIST digit was scaled to fit a 20x20 box and placed in the 28x28 square so that its "
+         "centre of mass sits in the middle. The network has only ever seen digits like that: a "
+         "pixel in a corner it never saw ink in has weights that were never trained. So your "
+         "drawing is made the same way before the network reads it.")
+if st.toggle("Show the prediction without this preprocessing", key=RAW):
+    p_raw, x_raw = predict_image(model, image, preprocess=False)
+    a, b = st.columns(2)
+    a.plotly_chart(fig.input_figure(x_raw, "the whole canvas squeezed to 28x28"),
+                   config={"displayModeBar": False}, key="raw_input")
+    b.metric("Without preprocessing", names[int(p_raw.argmax())], f"probability {p_raw.max():.1%}",
+             delta_color="off", delta_arrow="off")
+    b.plotly_chart(fig.probability_figure(p_raw, names), config={"displayModeBar": False}, key="raw_p")
+
+st.subheader("Inside the network")
+outputs = layer_outputs(model, x.reshape(1, -1))
+hidden = [a[0] for a in outputs[:-1]]
+if not hidden:
+    st.write("This model has no hidden layer: each class's weights are a template the input is "
+             "compared with. Here are the ten templates.")
+    st.plotly_chart(fig.unit_weights_figure(model.W[0], range(10), None, cols=5))
+    st.stop()
+st.latex(r"a_1 = f(x W_1 + b_1)")
+st.caption(f"Each hidden unit weighs all 784 pixels x and passes the sum through f = {model.activation}; "
+           "the bars are a₁ for your digit.")
+for layer, a in enumerate(hidden, start=1):
+    top = top_units(a, TOP_UNITS) if layer == 1 else []
+    st.plotly_chart(fig.activation_figure(a, top, layer), config={"displayModeBar": False}, key=f"act{layer}")
+st.write(f"The {TOP_UNITS} first-layer units that fired most, as the 28x28 pattern each one looks "
+         "for (red: ink there raises the unit, blue: ink there lowers it).")
+st.plotly_chart(fig.unit_weights_figure(model.W[0], top_units(hidden[0], TOP_UNITS), hidden[0], cols=4),
+                config={"displayModeBar": False})

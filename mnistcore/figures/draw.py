@@ -1,0 +1,108 @@
+"""Figures of one prediction: the probabilities, the 28x28 input, the hidden units and their weights.
+
+Arrays in, ``go.Figure`` out; nothing here knows about Streamlit. Images are drawn with
+``go.Heatmap`` on axes locked to equal aspect (one square cell per pixel, no smoothing), row 0 at
+the top as in the array.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+GRAY = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]   # 0 = black background, 1 = white ink
+DIVERGING = "RdBu_r"        # weights: red pulls a unit up where there is ink, blue pushes it down
+TOP = "#e4572e"             # the bar of the predicted class / the most active units
+REST = "#9aa5b1"
+
+__all__ = ["probability_figure", "input_figure", "activation_figure", "unit_weights_figure"]
+
+
+def _image_axes(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=30, b=0))
+    return fig
+
+
+def probability_figure(p: np.ndarray, class_names: Sequence[str] | None = None) -> go.Figure:
+    """Bar chart of the class probabilities p, shape (k,), the most probable bar highlighted."""
+    p = np.asarray(p, dtype=float)
+    names = list(class_names) if class_names is not None else [str(c) for c in range(len(p))]
+    top = int(p.argmax())
+    fig = go.Figure(go.Bar(
+        x=names, y=p, marker_color=[TOP if c == top else REST for c in range(len(p))],
+        text=[f"{q:.0%}" if q >= 0.005 else "" for q in p], textposition="outside",
+        hovertemplate="%{x}: %{y:.3f}<extra></extra>",
+    ))
+    fig.update_xaxes(type="category", title="class")
+    fig.update_yaxes(range=[0, 1.12], title="probability", tickformat=".0%")
+    fig.update_layout(height=280, margin=dict(l=0, r=0, t=10, b=0), showlegend=False)
+    return fig
+
+
+def input_figure(x: np.ndarray, title: str = "what the network sees (28x28)") -> go.Figure:
+    """The 28x28 input x (float in [0, 1], ink = 1) as gray pixels, values on hover."""
+    x = np.asarray(x, dtype=float)
+    fig = go.Figure(go.Heatmap(z=x, colorscale=GRAY, zmin=0, zmax=1, showscale=False,
+                               hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"))
+    fig.update_layout(title=dict(text=title, font_size=13))
+    return _image_axes(fig, 260)
+
+
+def activation_figure(a: np.ndarray, top: Sequence[int] = (), layer: int = 1) -> go.Figure:
+    """Every unit's activation in hidden layer ``layer`` for this input, a bar each (shape (h,)).
+
+    The ``top`` units (shown as weight images below it) are highlighted; the title counts the
+    units that are on at all, for ReLU typically a minority: each input lights up its own subset.
+    """
+    a = np.asarray(a, dtype=float)
+    top = set(int(j) for j in top)
+    on = int(np.count_nonzero(a > 0))
+    fig = go.Figure(go.Bar(
+        x=np.arange(a.size), y=a, marker_color=[TOP if j in top else REST for j in range(a.size)],
+        marker_line_width=0, hovertemplate="unit %{x}: %{y:.3f}<extra></extra>",
+    ))
+    fig.update_xaxes(title=f"unit of hidden layer {layer}")
+    fig.update_yaxes(title="activation a")
+    fig.update_layout(title=dict(text=f"hidden layer {layer}: {on} of {a.size} units active", font_size=13),
+                      height=240, margin=dict(l=0, r=0, t=30, b=0), bargap=0)
+    return fig
+
+
+def unit_weights_figure(W0: np.ndarray, units: Sequence[int], a: np.ndarray | None = None,
+                        cols: int = 8) -> go.Figure:
+    """The incoming weights of first-layer ``units`` as 28x28 images, side by side.
+
+    W0: first weight matrix, shape (784, h); column j is what unit j looks for in the picture.
+    Each tile is scaled to its own largest |w| (one colour scale, -1..1, centred on 0), because
+    units differ in overall weight size and the pattern is what matters. ``a`` (shape (h,)) puts
+    each unit's activation in its tile title.
+    """
+    W0 = np.asarray(W0, dtype=float)
+    units = [int(j) for j in units]
+    n = len(units)
+    if n == 0:
+        raise ValueError("units must name at least one first-layer unit")
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    gap = 2
+    tile = 28 + gap
+    z = np.full((rows * tile - gap, cols * tile - gap), np.nan)
+    annotations = []
+    for k, j in enumerate(units):
+        w = W0[:, j].reshape(28, 28)
+        scale = np.abs(w).max() or 1.0
+        r, c = divmod(k, cols)
+        z[r * tile:r * tile + 28, c * tile:c * tile + 28] = w / scale
+        label = f"unit {j}" + (f": a={a[j]:.2f}" if a is not None else "")
+        annotations.append(dict(x=c * tile + 13.5, y=r * tile - 1.5, text=label, showarrow=False,
+                                font_size=10, yanchor="bottom", xref="x", yref="y"))
+    fig = go.Figure(go.Heatmap(z=z, colorscale=DIVERGING, zmin=-1, zmax=1, zmid=0,
+                               colorbar=dict(title="w / max|w|", thickness=10),
+                               hoverongaps=False, hovertemplate="%{z:.2f}<extra></extra>"))
+    fig.update_layout(annotations=annotations)
+    _image_axes(fig, 40 + rows * 130)
+    fig.update_yaxes(range=[rows * tile - gap - 0.5, -5])   # room above each tile for its label
+    return fig
