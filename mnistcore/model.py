@@ -126,7 +126,7 @@ class MLP:
             np.matmul(a_prev.T, delta, out=dW)
             np.sum(delta, axis=0, out=db)
             if l2:
-                dW += l2 * self.W[l]
+                dW += l2 * self.W[l]  # (l2 arrives multiplied by the same scale as delta)
             if l:
                 delta = delta @ self.W[l].T
                 if self._masks[l - 1] is not None:
@@ -135,15 +135,17 @@ class MLP:
         return self.grads
 
     def loss_and_gradients(self, X: np.ndarray, y: np.ndarray, l2: float = 0.0, dropout: float = 0.0,
-                           rng: np.random.Generator | None = None) -> tuple[float, int, list[np.ndarray]]:
+                           rng: np.random.Generator | None = None,
+                           scale: float = 1.0) -> tuple[float, int, list[np.ndarray]]:
         """One forward and backward pass: (mean loss, correct predictions, [dW0, db0, ...]).
 
         The loss is the data loss alone; the L2 penalty only enters the gradient.
+        Every gradient comes multiplied by ``scale`` (see losses.py).
         """
         z = self.forward(X, dropout, rng, keep=True)
         correct = int(np.count_nonzero(z.argmax(axis=1) == y))
-        loss = LOSSES[self.loss].loss_and_delta(z, y)  # z now holds delta
-        return loss, correct, self.backward(z, l2)
+        loss = LOSSES[self.loss].loss_and_delta(z, y, scale)  # z now holds delta
+        return loss, correct, self.backward(z, l2 * scale)
 
     # -- using a trained model ---------------------------------------------------------------
     def predict_proba(self, X: np.ndarray, temperature: float = 1.0, chunk: int = 8192) -> np.ndarray:

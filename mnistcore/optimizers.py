@@ -4,6 +4,11 @@
 Updates are written in place with ``out=`` so a step allocates (almost) nothing:
 for a small MLP the arithmetic around the matrix products is what costs time.
 ``step`` may overwrite ``grads`` (they are recomputed every step anyway).
+
+SGD and momentum only ever use the product eta * grad, so they declare
+``lr_in_gradient``: the trainer then asks the backward pass for gradients
+already multiplied by eta (see losses.py) and calls ``step(grads, lr=1.0)``,
+which saves a full pass over the weights every step.
 """
 from __future__ import annotations
 
@@ -16,13 +21,15 @@ class SGD:
     r"""Plain gradient descent: w <- w - eta * dw."""
 
     formula = r"w \leftarrow w - \eta\, \nabla_w L"
+    lr_in_gradient = True
 
     def __init__(self, params: list[np.ndarray]) -> None:
         self.params = params
 
     def step(self, grads: list[np.ndarray], lr: float) -> None:
         for w, g in zip(self.params, grads):
-            g *= lr
+            if lr != 1.0:
+                g *= lr
             w -= g
 
 
@@ -34,6 +41,7 @@ class Momentum:
     """
 
     formula = r"v \leftarrow \mu v - \eta\, \nabla_w L, \qquad w \leftarrow w + v"
+    lr_in_gradient = True
 
     def __init__(self, params: list[np.ndarray], mu: float = 0.9, nesterov: bool = False) -> None:
         self.params, self.mu, self.nesterov = params, mu, nesterov
@@ -41,7 +49,8 @@ class Momentum:
 
     def step(self, grads: list[np.ndarray], lr: float) -> None:
         for w, g, v in zip(self.params, grads, self.velocity):
-            g *= lr
+            if lr != 1.0:
+                g *= lr
             v *= self.mu
             v -= g
             if self.nesterov:
@@ -61,6 +70,7 @@ class Adam:
 
     formula = (r"m \leftarrow \beta_1 m + (1-\beta_1) g,\quad s \leftarrow \beta_2 s + (1-\beta_2) g^2,"
                r"\quad w \leftarrow w - \eta\,\frac{\hat m}{\sqrt{\hat s} + \epsilon}")
+    lr_in_gradient = False
 
     def __init__(self, params: list[np.ndarray], beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:

@@ -76,7 +76,7 @@ def as_inputs(x: np.ndarray, dtype="float32") -> np.ndarray:
     conversion; float arrays are taken as already scaled (no copy when the
     dtype already matches).
     """
-    x = x.reshape(len(x), -1)
+    x = x.reshape(len(x), math.prod(x.shape[1:]))
     if x.dtype == np.uint8:
         return np.multiply(x, np.dtype(dtype).type(1 / 255), dtype=dtype)
     return x.astype(dtype, copy=False)
@@ -109,7 +109,7 @@ def _arrays(dataset) -> tuple[np.ndarray, ...]:
         raise ValueError("images and labels differ in number")
     if len(x_train) == 0:
         raise ValueError("the training set is empty")
-    flat = [np.asarray(x).reshape(len(x), -1) for x in (x_train, x_test)]
+    flat = [np.asarray(x).reshape(len(x), math.prod(np.shape(x)[1:])) for x in (x_train, x_test)]
     for x in flat:
         if x.shape[1] != 784:
             raise ValueError(f"images must have 784 pixels (28x28); got {x.shape[1]}")
@@ -166,21 +166,34 @@ class Trainer:
         self.history: list[Progress] = []    # one "epoch" event per finished epoch
         self.status = "ready"
         self._full_batch: np.ndarray | None = None
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # batch size -> (raw, inputs)
         self._best: tuple[float, MLP, int] | None = None  # (val loss, weights, epoch) for early stopping
         self._epoch_state: _EpochState | None = None      # where the current epoch stands
         self.changes: list[tuple[float, str]] = []        # (epoch_fraction, "lr 0.1 → 0.01") marks
 
     # -- batches ---------------------------------------------------------------------------
     def _batch(self, idx: np.ndarray) -> np.ndarray:
-        """Inputs for the training images ``idx``, shape (len(idx), 784), augmented if asked."""
+        """Inputs for the training images ``idx``, shape (len(idx), 784), augmented if asked.
+
+        Gathered and converted into buffers kept from step to step: a fresh
+        (128, 784) array every step would cost more than its arithmetic.
+        """
+        dtype = self.model.dtype
         if self.config.augment:
-            return as_inputs(augment(self.x[idx], self.rng), self.model.dtype)
+            return as_inputs(augment(self.x[idx], self.rng), dtype)
         if len(idx) == len(self.train_idx):
             # Full batch: every epoch uses the same rows (order is irrelevant), so convert once.
             if self._full_batch is None:
-                self._full_batch = as_inputs(self.x[self.train_idx], self.model.dtype)
+                self._full_batch = as_inputs(self.x[self.train_idx], dtype)
             return self._full_batch
-        return as_inputs(np.take(self.x, idx, axis=0), self.model.dtype)
+        if len(idx) not in self._buffers:
+            self._buffers[len(idx)] = (np.empty((len(idx), self.x.shape[1]), self.x.dtype),
+                                       np.empty((len(idx), self.x.shape[1]), dtype))
+        raw, inputs = self._buffers[len(idx)]
+        np.take(self.x, idx, axis=0, out=raw)
+        if raw.dtype == np.uint8:
+            return np.multiply(raw, dtype.type(1 / 255), out=inputs)
+        return raw if raw.dtype == dtype else as_inputs(raw, dtype)
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, epochs: int | None = None, steps: int | None = None) -> Iterator[Progress]:
@@ -252,13 +265,15 @@ class Trainer:
             s = e.done + 1
             idx = e.order[(s - 1) * e.batch:s * e.batch]
             start = time.perf_counter()
+            # SGD and momentum take eta * gradient: have backward multiply it in for free.
+            scale = e.lr if self.optimizer.lr_in_gradient else 1.0
             loss, right, grads = model.loss_and_gradients(self._batch(idx), self.y[idx],
-                                                          cfg.l2, cfg.dropout, self.rng)
+                                                          cfg.l2, cfg.dropout, self.rng, scale)
             if not math.isfinite(loss):
                 self.train_seconds += time.perf_counter() - start
                 yield from self._diverged(loss, s, e.steps, target, e.lr)
                 return
-            self.optimizer.step(grads, e.lr)
+            self.optimizer.step(grads, e.lr / scale)
             self.train_seconds += time.perf_counter() - start
             self.step += 1
             self.samples_seen += len(idx)
