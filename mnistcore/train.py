@@ -220,7 +220,8 @@ class Trainer:
             if self.history and self.history[-1].kind != "done":  # a divergence was yielded already
                 last = self.history[-1]
                 yield self._event("done", last.epoch_fraction, last.train_loss, last.train_accuracy,
-                                  target, status=self.status, message=last.message, scores=last)
+                                  target, lr=last.lr, status=self.status, message=last.message,
+                                  scores=last)
         finally:
             if self.status == "running":
                 self.status = "stopped"
