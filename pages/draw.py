@@ -12,7 +12,7 @@ from ui import state
 
 CANVAS = "draw_canvas"        # the canvas's key; AppTest injects {"drawing": {"data": PNG data URL}} here
 CLEARS = "draw_clears"        # times Clear was pressed: each gives the canvas a new, empty key
-SOURCE, UPLOAD, MODEL, RAW = "draw_source", "draw_upload", "draw_model", "draw_raw"
+SOURCE, UPLOAD, MODEL, RAW, TIMES_X = "draw_source", "draw_upload", "draw_model", "draw_raw", "draw_times_x"
 TRAINED_MODEL = getattr(state, "TRAINED_MODEL", "trained_model")   # set by the Train page
 DRAW, FILE = "Draw", "Upload a picture"
 READY, YOURS = "Ready-trained model", "Your model from the Train page"
@@ -62,6 +62,7 @@ left, right = st.columns(2)
 image = None
 with left:
     if source == DRAW:
+        st.caption("Your drawing")   # short: the canvas's toolbar floats over its right end
         clears = st.session_state.get(CLEARS, 0)
         result = st_canvas(stroke_width=PEN, stroke_color="#FFFFFF", background_color="#000000",
                            update_streamlit=True, height=SIZE, width=SIZE, drawing_mode="freedraw",
@@ -134,5 +135,7 @@ for layer, a in enumerate(hidden, start=1):
     st.plotly_chart(fig.activation_figure(a, top, layer), config={"displayModeBar": False}, key=f"act{layer}")
 st.write(f"The {TOP_UNITS} first-layer units that fired most, as the 28x28 pattern each one looks "
          "for (red: ink there raises the unit, blue: ink there lowers it).")
-st.plotly_chart(fig.unit_weights_figure(model.W[0], top_units(hidden[0], TOP_UNITS), hidden[0], cols=4),
+times_x = st.toggle("Multiply by your digit (w × x: where your ink met the weights)", key=TIMES_X)
+top = top_units(hidden[0], TOP_UNITS)
+st.plotly_chart(fig.unit_weights_figure(model.W[0], top, hidden[0], cols=4, x=x if times_x else None),
                 config={"displayModeBar": False})

@@ -72,13 +72,15 @@ def activation_figure(a: np.ndarray, top: Sequence[int] = (), layer: int = 1) ->
 
 
 def unit_weights_figure(W0: np.ndarray, units: Sequence[int], a: np.ndarray | None = None,
-                        cols: int = 8) -> go.Figure:
+                        cols: int = 8, x: np.ndarray | None = None) -> go.Figure:
     """The incoming weights of first-layer ``units`` as 28x28 images, side by side.
 
     W0: first weight matrix, shape (784, h); column j is what unit j looks for in the picture.
     Each tile is scaled to its own largest |w| (one colour scale, -1..1, centred on 0), because
     units differ in overall weight size and the pattern is what matters. ``a`` (shape (h,)) puts
-    each unit's activation in its tile title.
+    each unit's activation in its tile title. With the input ``x`` (28x28) the tiles show w * x
+    instead: each pixel's share of the unit's sum z = x . w + b, i.e. where this input's ink met
+    the weights.
     """
     W0 = np.asarray(W0, dtype=float)
     units = [int(j) for j in units]
@@ -92,7 +94,7 @@ def unit_weights_figure(W0: np.ndarray, units: Sequence[int], a: np.ndarray | No
     z = np.full((rows * tile - gap, cols * tile - gap), np.nan)
     annotations = []
     for k, j in enumerate(units):
-        w = W0[:, j].reshape(28, 28)
+        w = W0[:, j].reshape(28, 28) * (1.0 if x is None else np.asarray(x, dtype=float))
         scale = np.abs(w).max() or 1.0
         r, c = divmod(k, cols)
         z[r * tile:r * tile + 28, c * tile:c * tile + 28] = w / scale
@@ -100,7 +102,7 @@ def unit_weights_figure(W0: np.ndarray, units: Sequence[int], a: np.ndarray | No
         annotations.append(dict(x=c * tile + 13.5, y=r * tile - 1.5, text=label, showarrow=False,
                                 font_size=10, yanchor="bottom", xref="x", yref="y"))
     fig = go.Figure(go.Heatmap(z=z, colorscale=DIVERGING, zmin=-1, zmax=1, zmid=0,
-                               colorbar=dict(title="w / max|w|", thickness=10),
+                               colorbar=dict(title="w / max|w|" if x is None else "w*x / max", thickness=10),
                                hoverongaps=False, hovertemplate="%{z:.2f}<extra></extra>"))
     fig.update_layout(annotations=annotations)
     _image_axes(fig, 40 + rows * 130)

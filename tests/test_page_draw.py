@@ -1,0 +1,185 @@
+"""The Draw page under AppTest (a drawing injected into the canvas's session state) and its figures."""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import streamlit as st
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
+
+from mnistcore.figures.draw import activation_figure, input_figure, probability_figure, unit_weights_figure
+from mnistcore.model import init_mlp
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "draw.py")
+CANVAS = "draw_canvas"         # the page's canvas key (pages/draw.py: CANVAS)
+TRAINED_MODEL = "trained_model"
+try:
+    from ui.state import TRAINED_MODEL  # noqa: F811  (the Train page's key, once ui/state.py has it)
+except ImportError:
+    pass
+
+
+def drawing(shape: str, size: int = 280) -> np.ndarray:
+    """What the canvas returns: RGBA, white pen 20 px on black. "0" a ring, "1" a bar, "." a speck."""
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 255))
+    d = ImageDraw.Draw(img)
+    white = (255, 255, 255, 255)
+    if shape == "0":
+        d.ellipse((150, 120, 250, 270), outline=white, width=20)     # off-centre, bottom right
+    elif shape == "1":
+        d.line([(60, 20), (70, 160)], fill=white, width=20)          # top left
+    elif shape == "7":
+        d.line([(80, 60), (200, 60), (120, 230)], fill=white, width=20, joint="curve")
+    elif shape == ".":
+        d.point((140, 140), fill=white)
+    return np.asarray(img)
+
+
+def png(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def inject(at: AppTest, a: np.ndarray, key: str = CANVAS) -> AppTest:
+    """Put a drawing into the canvas the way its frontend sends one: a PNG data URL."""
+    url = "data:image/png;base64," + base64.b64encode(png(a)).decode()
+    at.session_state[key] = {"drawing": {"raw": {"objects": []}, "data": url}}
+    return at.run()
+
+
+def metric(at: AppTest, label: str):
+    found = [m for m in at.metric if m.label == label]
+    return found[0] if found else None
+
+
+@pytest.fixture
+def at() -> AppTest:
+    st.cache_resource.clear()
+    return AppTest.from_file(PAGE, default_timeout=60).run()
+
+
+def test_empty_canvas_asks_for_a_digit(at):
+    assert not at.exception
+    assert metric(at, "Prediction") is None
+    assert "Draw a digit" in at.info[0].value
+
+
+@pytest.mark.parametrize("shape", ["0", "1", "7"])
+def test_injected_drawing_is_read(at, shape):
+    inject(at, drawing(shape))
+    assert not at.exception
+    m = metric(at, "Prediction")
+    assert m is not None and m.value == shape
+    assert m.delta.startswith("probability ")
+    assert float(m.delta.split()[1].rstrip("%")) > 50
+
+
+def test_speck_is_not_a_digit(at):
+    inject(at, drawing("."))
+    assert not at.exception
+    assert metric(at, "Prediction") is None and at.info
+
+
+def test_toggle_shows_the_naive_prediction(at):
+    inject(at, drawing("1"))
+    at.toggle(key="draw_raw").set_value(True).run()
+    assert not at.exception
+    assert metric(at, "Without preprocessing") is not None
+    at.toggle(key="draw_times_x").set_value(True).run()
+    assert not at.exception
+
+
+def test_clear_button_empties_the_canvas(at):
+    inject(at, drawing("0"))
+    assert metric(at, "Prediction") is not None
+    at.button[0].click().run()
+    assert metric(at, "Prediction") is None and "Draw a digit" in at.info[0].value
+
+
+def test_uploaded_picture_goes_through_the_same_path(at):
+    at.radio(key="draw_source").set_value("Upload a picture").run()
+    scan = 255 - drawing("7")[..., 0]                       # dark ink on white, grey PNG
+    at.file_uploader[0].set_value(("seven.png", png(scan), "image/png")).run()
+    assert not at.exception
+    assert metric(at, "Prediction").value == "7"
+
+
+def test_bad_upload_is_refused_with_a_message(at):
+    at.radio(key="draw_source").set_value("Upload a picture").run()
+    at.file_uploader[0].set_value(("broken.png", b"\x89PNG not really", "image/png")).run()
+    assert not at.exception
+    assert metric(at, "Prediction") is None
+    assert "broken.png" in at.error[0].value
+
+
+def test_the_train_pages_model_can_be_chosen(at):
+    model = init_mlp((784, 16, 10), rng=np.random.default_rng(0))
+    model.b[-1][:] = 0
+    model.b[-1][3] = 100.0                                  # this model always says 3
+    at.session_state[TRAINED_MODEL] = model
+    inject(at, drawing("0"))
+    assert metric(at, "Prediction").value == "0"            # still the ready model
+    at.radio(key="draw_model").set_value("Your model from the Train page").run()
+    assert not at.exception
+    assert metric(at, "Prediction").value == "3"
+
+
+def test_missing_shipped_model_says_how_to_rebuild_it(monkeypatch, tmp_path):
+    import mnistcore.predict
+    monkeypatch.setattr(mnistcore.predict, "SHIPPED_MODEL", tmp_path / "nowhere.npz")
+    st.cache_resource.clear()
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert "python -m mnistcore train --preset default" in at.error[0].value
+    st.cache_resource.clear()
+
+
+# --- the figure builders --------------------------------------------------------------------------
+
+def test_probability_figure_highlights_the_top_class():
+    p = np.array([0.01, 0.02, 0.05, 0.7, 0.02, 0.1, 0.02, 0.03, 0.03, 0.02])
+    f = probability_figure(p)
+    assert isinstance(f, go.Figure)
+    bar = f.data[0]
+    assert list(bar.x) == [str(c) for c in range(10)] and np.allclose(bar.y, p)
+    colours = list(bar.marker.color)
+    assert colours.count(colours[3]) == 1                   # only the top bar has its colour
+
+
+def test_input_figure_draws_pixels_as_is():
+    x = np.zeros((28, 28), np.float32)
+    x[5, 7] = 1
+    f = input_figure(x)
+    assert np.asarray(f.data[0].z).shape == (28, 28) and f.data[0].z[5][7] == 1
+    assert f.layout.yaxis.autorange == "reversed"           # row 0 on top, as in the array
+
+
+def test_activation_figure_counts_active_units():
+    a = np.array([0.0, 2.0, 0.0, 0.5, 1.0])
+    f = activation_figure(a, top=[1, 4])
+    assert "3 of 5 units active" in f.layout.title.text
+    colours = list(f.data[0].marker.color)
+    assert colours[1] == colours[4] != colours[0]
+
+
+def test_unit_weights_figure_tiles_each_unit_scaled_to_its_max():
+    rng = np.random.default_rng(0)
+    W0 = rng.normal(size=(784, 6))
+    f = unit_weights_figure(W0, [4, 1, 2], cols=2)
+    z = np.asarray(f.data[0].z, dtype=float)
+    assert z.shape == (2 * 30 - 2, 2 * 30 - 2)
+    np.testing.assert_allclose(z[:28, :28], W0[:, 4].reshape(28, 28) / np.abs(W0[:, 4]).max())
+    assert np.isnan(z[30:, 30:]).all()                      # no fourth unit: empty tile
+    assert len(f.layout.annotations) == 3
+    x = np.zeros((28, 28))
+    x[10:12, 10:12] = 1
+    z_times_x = np.asarray(unit_weights_figure(W0, [4], x=x).data[0].z, dtype=float)
+    assert np.count_nonzero(z_times_x) == 4                 # only where there is ink
+    with pytest.raises(ValueError):
+        unit_weights_figure(W0, [])
