@@ -1,0 +1,48 @@
+"""The Draw page in a real browser: mouse strokes on the canvas reach the network."""
+from __future__ import annotations
+
+import math
+
+from playwright.sync_api import Page, expect
+from streamlit_page import assert_no_exception, open_page
+
+
+def stroke(page: Page, points: list[tuple[float, float]]) -> None:
+    """One pen stroke through `points` (pixels relative to the canvas's top-left corner)."""
+    box = page.locator("canvas.upper-canvas").bounding_box()
+    x0, y0 = box["x"], box["y"]
+    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x0 + x, y0 + y, steps=3)
+    page.mouse.up()
+
+
+def prediction(page: Page):
+    return page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
+
+
+def open_draw_page(page: Page, app_url: str) -> None:
+    open_page(page, app_url, "draw")
+    expect(page.locator("canvas.upper-canvas")).to_be_visible()
+    expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()   # nothing read yet
+
+
+def test_vertical_bar_is_read_as_1(page: Page, app_url: str):
+    open_draw_page(page, app_url)
+    stroke(page, [(150, 40 + 10 * i) for i in range(21)])         # off-centre, top to bottom
+    expect(prediction(page)).to_have_text("1")
+    assert_no_exception(page)
+
+
+def test_ring_is_read_as_0_and_clear_empties_the_canvas(page: Page, app_url: str):
+    open_draw_page(page, app_url)
+    ring = [(140 + 60 * math.sin(2 * math.pi * i / 48), 140 - 95 * math.cos(2 * math.pi * i / 48))
+            for i in range(50)]
+    stroke(page, ring)
+    expect(prediction(page)).to_have_text("0")
+    expect(page.get_by_test_id("stImage").or_(page.locator(".js-plotly-plot")).first).to_be_visible()
+    assert_no_exception(page)
+    page.get_by_role("button", name="Clear").click()
+    expect(prediction(page)).to_have_count(0)
+    expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
