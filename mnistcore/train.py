@@ -169,6 +169,7 @@ class Trainer:
         self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # batch size -> (raw, inputs)
         self._best: tuple[float, MLP, int] | None = None  # (val loss, weights, epoch) for early stopping
         self._epoch_state: _EpochState | None = None      # where the current epoch stands
+        self._grad_norms = [0.0] * len(model.W)           # mean |dW| per layer at the last reported step
         self.changes: list[tuple[float, str]] = []        # (epoch_fraction, "lr 0.1 → 0.01") marks
 
     # -- batches ---------------------------------------------------------------------------
@@ -274,6 +275,9 @@ class Trainer:
                 self.train_seconds += time.perf_counter() - start
                 yield from self._diverged(loss, s, e.steps, target, e.lr)
                 return
+            if s in e.report_at or s == e.steps or (step_limit is not None and self.step + 1 >= step_limit):
+                # Before step(): Adam reuses the gradient arrays, and SGD's carry eta (undone here).
+                self._grad_norms = [float(np.abs(g).mean()) / scale for g in grads[::2]]
             self.optimizer.step(grads, e.lr / scale)
             self.train_seconds += time.perf_counter() - start
             self.step += 1
@@ -322,7 +326,7 @@ class Trainer:
             lr=self.lr if lr is None else lr, batch_size=self.batch_size,
             samples_per_second=speed, train_seconds=self.train_seconds,
             seconds_left=max(0.0, left) if kind != "done" else 0.0,
-            grad_norms=[float(np.abs(g).mean()) for g in self.model.grads[::2]],
+            grad_norms=list(self._grad_norms),
             status=status, message=message, model=self.model)
 
     def _divergence_message(self, loss: float, lr: float) -> str:
