@@ -124,8 +124,8 @@ PRESETS: dict[str, TrainConfig] = {
     # The seed notebook: 784-128-10, ReLU, softmax + cross-entropy, He init, SGD.
     "seed": TrainConfig(),
     # What the app starts with: about ten seconds on two cores, past 98%.
-    "default": TrainConfig(hidden=(256,), optimizer="adam", lr=1e-3, batch_size=128,
-                           epochs=8, schedule="cosine"),
+    "default": TrainConfig(hidden=(512,), optimizer="adam", lr=2e-3, batch_size=128,
+                           epochs=6, dropout=0.2, schedule="cosine"),
     # The best this engine does within three minutes on two cores.
     "best": TrainConfig(hidden=(1024, 1024), optimizer="adam", lr=1e-3, batch_size=128,
                         epochs=30, dropout=0.3, schedule="cosine", augment=True),
@@ -142,7 +142,7 @@ PRESETS: dict[str, TrainConfig] = {
 
 PRESET_NOTES: dict[str, str] = {
     "seed": "The seed notebook: 784-128-10 with ReLU, He init and plain SGD (lr 0.1, batch 128, 10 epochs).",
-    "default": "A wider hidden layer with Adam and a cosine schedule: past 98% in about ten seconds.",
+    "default": "A 512-unit layer with dropout, Adam and a cosine schedule: past 98% in about ten seconds.",
     "best": "Two 1024-unit layers, dropout and shifted/rotated copies of the images: the most accurate, about three minutes.",
     "numpy_tutorial": "NumPy's tutorial: 1000 samples, MSE loss on linear outputs, dropout 0.5, one sample per update.",
     "tiny_full_batch": "A 784-10-10 network trained on all 60,000 images at once per step, as in the from-scratch notebook.",
