@@ -1,5 +1,9 @@
-"""The router: one st.Page per file in pages/."""
+"""The router: one st.Page per file in pages/, and the data set choice that every page shares."""
 import streamlit as st
+
+from ui.data import choose_dataset
+
+st.set_page_config(page_title="MNIST explainer", page_icon=":material/neurology:", layout="wide")
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -8,4 +12,6 @@ pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+choose_dataset()
+page.run()

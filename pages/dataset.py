@@ -1,4 +1,134 @@
+"""Dataset: browse the images, one image's numbers, class balance, mean images, pixel values."""
+import numpy as np
 import streamlit as st
 
-st.title("dataset")
-st.info("This page is being built.")
+from mnistcore.figures import dataset as figs
+from ui import data, state
+
+N_SAMPLES = 40  # four rows of ten in the grid
+
+
+def class_text(c: int) -> str:
+    return "all" if c < 0 else str(c)
+
+
+def parse_class(text: str) -> int:
+    return -1 if text == "all" else state.integer(0, 255)(text)
+
+
+SPLIT = state.Param("split", state.DS_SPLIT, "train", state.choice("train", "test"))
+CLASS = state.Param("class", state.DS_CLASS, -1, parse_class, to_url=class_text)
+SEED = state.Param("seed", state.DS_SEED, 0, state.integer(0, 2**32 - 1))
+INDEX = state.Param("index", state.DS_INDEX, None, state.integer(0), default_text="the first image of the grid")
+PARAMS = [SPLIT, CLASS, SEED, INDEX]
+
+
+def new_grid() -> None:
+    """A new grid shows its own first image large, unless the visitor picks another."""
+    st.session_state[state.DS_INDEX] = None
+
+
+def shuffle() -> None:
+    st.session_state[state.DS_SEED] = (st.session_state[state.DS_SEED] + 1) % 2**32
+    new_grid()
+
+
+def pick_from_grid() -> None:
+    points = st.session_state[state.DS_GRID].selection.points
+    if points:  # a second click on the same tile clears the selection: keep the image shown
+        picked = points[0]["customdata"]
+        st.session_state[state.DS_INDEX] = int(picked[0] if isinstance(picked, list) else picked)
+
+
+st.title("Dataset")
+st.caption("What the network learns from: 28x28 grayscale images, each with the class it shows.")
+notes = state.read_params("dataset", PARAMS)
+ds = data.current_dataset()
+names = ds.class_names
+splits = ["train", "test"] if len(ds.x_test) else ["train"]
+if st.session_state[state.DS_SPLIT] not in splits:
+    notes.append(f"{ds.name} has no test split; showing train.")
+    st.session_state[state.DS_SPLIT] = "train"
+if st.session_state[state.DS_CLASS] >= len(names):
+    notes.append(f"class {st.session_state[state.DS_CLASS]} does not exist in {ds.name}; showing all.")
+    st.session_state[state.DS_CLASS] = -1
+
+with st.expander("Upload your own data set", icon=":material/upload:"):
+    data.upload_widget()
+
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+split = c1.radio("Split", splits, horizontal=True, **state.bind(state.DS_SPLIT, then=new_grid))
+cls = c2.selectbox("Class", [-1, *range(len(names))], format_func=lambda c: "All classes" if c < 0 else names[c],
+                   **state.bind(state.DS_CLASS, then=new_grid))
+seed = c3.number_input("Sample seed", 0, 2**32 - 1, step=1, **state.bind(state.DS_SEED, then=new_grid))
+c4.button("Shuffle", on_click=shuffle, icon=":material/shuffle:", width="stretch")
+
+images, labels = (ds.x_train, ds.y_train) if split == "train" else (ds.x_test, ds.y_test)
+shown = figs.sample_indices(labels, N_SAMPLES, seed, None if cls < 0 else cls)
+index = st.session_state[state.DS_INDEX]
+if index is not None and index >= len(images):
+    notes.append(f"image {index} is beyond the {len(images):,} images of the {split} split; "
+                 "showing the first image of the grid.")
+    index = None
+if index is None:
+    index = int(shown[0]) if len(shown) else 0
+st.session_state[state.DS_INDEX] = index
+state.show_notes(notes)
+state.write_params(PARAMS)
+
+st.subheader(f"{len(shown)} random {split} images" + ("" if cls < 0 else f" of class {names[cls]}"))
+if len(shown):
+    st.caption("Above each image: its index in the split and its label. Click an image to see its numbers below.")
+    grid = figs.image_grid(images[shown], titles=[f"#{i} · {names[labels[i]]}" for i in shown], ids=shown)
+    st.plotly_chart(grid, key=state.DS_GRID, on_select=pick_from_grid, selection_mode="points",
+                    config={"displayModeBar": False})
+else:
+    st.info(f"The {split} split has no image of class {names[cls]}.")
+
+st.header(f"Image #{index}: {names[labels[index]]}")
+picture, about = st.columns([3, 2], gap="large")
+image = images[index]
+picture.plotly_chart(figs.image_heatmap(image), config={"displayModeBar": False})
+with about:
+    st.number_input("Image index in the split", 0, len(images) - 1, step=1, **state.bind(state.DS_INDEX))
+    st.markdown(f"Label: **{names[labels[index]]}** ({split} split, {len(images):,} images)")
+    st.markdown(f"The picture is 28 x 28 = 784 numbers from 0 (black) to 255 (white); "
+                f"{int((image > 0).sum())} of them are not 0.")
+    st.markdown("The network reads them row after row as one vector of 784 inputs, each pixel value "
+                "$p_i$ divided by 255:")
+    st.latex(r"x_i = \frac{p_i}{255} \in [0, 1], \qquad i = 1, \dots, 784")
+
+st.header("Classes")
+train_stats, test_stats = data.split_stats(ds, "train"), data.split_stats(ds, "test")
+bars, table = st.columns([3, 2], gap="large")
+bars.plotly_chart(figs.class_counts_figure(train_stats.counts, test_stats.counts, names))
+with table:
+    st.dataframe({
+        "class": names,
+        "train": train_stats.counts,
+        "train %": np.round(100 * train_stats.counts / max(train_stats.counts.sum(), 1), 1),
+        "test": test_stats.counts,
+        "test %": np.round(100 * test_stats.counts / max(test_stats.counts.sum(), 1), 1),
+    }, hide_index=True)
+    for name, counts in (("train", train_stats.counts), ("test", test_stats.counts)):
+        if not counts.sum():
+            continue
+        most, least = int(np.argmax(counts)), int(np.argmin(counts))
+        if counts[least] == 0:
+            st.warning(f"{name}: class {names[least]} has no examples at all.")
+        else:
+            st.markdown(f"**{name}**: the most common class, {names[most]} ({counts[most]:,}), has "
+                        f"**{counts[most] / counts[least]:.2f}x** as many examples as the rarest, "
+                        f"{names[least]} ({counts[least]:,}).")
+    st.caption("A ratio near 1 means balanced classes: plain accuracy is then a fair score.")
+
+stats = train_stats if split == "train" else test_stats
+st.header("Mean image per class")
+st.caption(f"The average of all {split} images of each class: where the ink usually is.")
+st.plotly_chart(figs.mean_images_figure(stats.means, names), config={"displayModeBar": False})
+
+st.header("Pixel intensities")
+log_y = st.toggle("Logarithmic count axis", value=True)
+st.plotly_chart(figs.pixel_histogram_figure(stats.pixels, log_y=log_y))
+st.caption(f"All {stats.pixels.sum():,} pixels of the {split} split. {100 * stats.pixels[0] / max(stats.pixels.sum(), 1):.0f}% "
+           "are exactly 0, the black background; the ink is mostly near 255 with soft edges between.")

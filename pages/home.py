@@ -1,4 +1,33 @@
+"""Home: what the app teaches, the order to visit the pages, and where the data comes from."""
 import streamlit as st
 
-st.title("home")
-st.info("This page is being built.")
+st.title("How a neural network learns to read digits")
+st.markdown(
+    """
+This app takes apart a small neural network, a multilayer perceptron written in plain NumPy,
+while it learns to read handwritten digits. Every number you see is computed live by the
+`mnistcore` engine; nothing is pre-recorded. Visit the pages in this order:
+
+1. **Dataset**: what the network learns from. Browse the 70,000 images, look at one image's
+   784 numbers, check how balanced the classes are.
+2. **Gradient descent**: how learning works, on small functions you can see: a ball rolling
+   downhill, and what the learning rate, momentum and Adam change.
+3. **Train**: train a network yourself. Move the sliders, press **Train**, and watch loss and
+   accuracy move; then see its mistakes and what its first layer learned.
+4. **Draw**: draw a digit and see what the network sees (the drawing turned into an MNIST-style
+   28x28 image) and what it thinks (the probability of each class).
+
+The data set used by every page is chosen in the sidebar. Each page's settings are kept in the
+address bar, so a link reproduces what you see.
+"""
+)
+
+st.subheader("Data and credits")
+st.markdown(
+    """
+- **MNIST**, the database of handwritten digits by Yann LeCun, Corinna Cortes and
+  Christopher J.C. Burges: 60,000 training and 10,000 test images. Licence: CC BY-SA 3.0.
+- **Fashion-MNIST** by Zalando Research (Han Xiao, Kashif Rasul, Roland Vollgraf): the same
+  format with ten kinds of clothing instead of digits, where it is installed. Licence: MIT.
+"""
+)

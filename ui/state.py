@@ -1,0 +1,155 @@
+"""Named session keys, and the link between page settings and the URL's query parameters.
+
+Every value a page keeps for a visitor lives in ``st.session_state`` under a constant below, so
+pages never spell a key twice. Settings that define a view are declared once as ``Param``s:
+
+    SPLIT = Param("split", DS_SPLIT, "train", choice("train", "test"))
+    notes = read_params("dataset", [SPLIT, ...])   # URL -> state, once per session and page
+    st.selectbox("Split", ["train", "test"], **bind(DS_SPLIT))   # widget <-> state
+    write_params([SPLIT, ...])                     # state -> URL, every run
+
+A link therefore reproduces the view, and a bad link (missing, malformed or out-of-range value)
+falls back to the default with a note that says which parameter and why, never a traceback.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+# --- session keys --------------------------------------------------------------------------------
+DATASET = "dataset"              # str: a built-in data set name ("mnist", "fashion") or UPLOADED
+UPLOADED = "upload"              # value of DATASET that means this visitor's uploaded file
+UPLOAD = "uploaded_dataset"      # mnistcore.data.Dataset read from this visitor's upload
+UPLOAD_ERROR = "upload_error"    # str: why the last upload was refused (shown once)
+DS_SPLIT = "ds_split"            # Dataset page: "train" or "test"
+DS_CLASS = "ds_class"            # Dataset page: class shown in the grid, -1 = all classes
+DS_SEED = "ds_seed"              # Dataset page: seed of the random sample in the grid
+DS_INDEX = "ds_index"            # Dataset page: index (in the split) of the image shown large
+DS_GRID = "ds_grid_select"       # Dataset page: the grid chart's click selection
+PARAMS_READ = "params_read"      # set of page names whose URL parameters were already applied
+
+WIDGET_PREFIX = "w_"             # widget key = WIDGET_PREFIX + session key (see bind)
+
+
+# --- parsers: str from the URL -> value, or ValueError saying what was expected ------------------
+
+Parser = Callable[[str], Any]
+
+
+def choice(*allowed: str) -> Parser:
+    """Accept one of `allowed` exactly."""
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(f"{text!r} is not one of {', '.join(allowed)}")
+        return text
+    return parse
+
+
+def integer(lo: int | None = None, hi: int | None = None) -> Parser:
+    """Accept a whole number in [lo, hi] (either bound may be open)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number") from None
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ValueError(f"{value} is outside {lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}")
+        return value
+    return parse
+
+
+@dataclass(frozen=True)
+class Param:
+    """One view setting: its name in the URL, its session key, default and parser.
+
+    `to_url` turns the value back into the text the parser reads (``str`` by default);
+    `default_text` says what the default means when that is not its URL text.
+    """
+    name: str
+    key: str
+    default: Any
+    parse: Parser
+    to_url: Callable[[Any], str] = str
+    default_text: str = ""
+
+    def describe_default(self) -> str:
+        return self.default_text or self.to_url(self.default)
+
+
+# --- URL <-> session state -----------------------------------------------------------------------
+
+def init_defaults(params: Iterable[Param]) -> None:
+    """Give each param its default in session state unless it has a value already."""
+    for p in params:
+        st.session_state.setdefault(p.key, p.default)
+
+
+def read_params(page: str, params: Sequence[Param]) -> list[str]:
+    """Apply the URL's values for `params` to session state, once per session for `page`.
+
+    Once only, because afterwards the widgets own the values (the URL then just mirrors them,
+    see write_params) and Streamlit clears the query string when the visitor changes page.
+    Returns notes for the visitor, one per parameter that was malformed or out of range, or
+    missing while others of the page were given (a partial link); a plain visit without any of
+    them simply gets the defaults.
+    """
+    init_defaults(params)
+    done: set[str] = st.session_state.setdefault(PARAMS_READ, set())
+    if page in done:
+        return []
+    done.add(page)
+    query = st.query_params
+    given = [p for p in params if p.name in query]
+    notes = []
+    for p in params:
+        if p.name not in query:
+            if given:
+                notes.append(f"`{p.name}` is missing from the link; using {p.describe_default()}.")
+            continue
+        text = query[p.name]
+        try:
+            st.session_state[p.key] = p.parse(text)
+        except ValueError as err:
+            st.session_state[p.key] = p.default
+            notes.append(f"`{p.name}={text}` in the link: {err}; using {p.describe_default()}.")
+    return notes
+
+
+def write_params(params: Iterable[Param]) -> None:
+    """Mirror the params' current values into the URL, leaving other parameters alone.
+
+    Only changed values are written: each write is a message to the browser.
+    """
+    for p in params:
+        text = p.to_url(st.session_state.get(p.key, p.default))
+        if st.query_params.get(p.name) != text:
+            st.query_params[p.name] = text
+
+
+def show_notes(notes: Sequence[str]) -> None:
+    """Tell the visitor which link parameters were ignored (one box, nothing if all were fine)."""
+    if notes:
+        st.warning("Some settings in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in notes),
+                   icon=":material/link_off:")
+
+
+def bind(key: str, then: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Keyword arguments that tie a widget to the session value under `key`.
+
+    Streamlit forgets a widget's own state when a page without it runs, so the value lives under
+    `key` and the widget (keyed WIDGET_PREFIX + key) is re-seeded from it each run and copies
+    changes back in its callback, then calls `then` (e.g. to reset a value that depends on it).
+    Use as ``st.slider("Seed", 0, 99, **bind(DS_SEED))`` without a ``value=``/``index=`` argument.
+    """
+    widget_key = WIDGET_PREFIX + key
+    st.session_state[widget_key] = st.session_state[key]
+    return {"key": widget_key, "on_change": _copy_back, "args": (widget_key, key, then)}
+
+
+def _copy_back(widget_key: str, key: str, then: Callable[[], None] | None) -> None:
+    st.session_state[key] = st.session_state[widget_key]
+    if then is not None:
+        then()
