@@ -11,9 +11,11 @@ saying which file and what is wrong, e.g. ``"t10k-labels-idx1-ubyte.gz: truncate
 
 Speed: gunzipping MNIST costs about 0.2 s, too slow for a page that should feel instant, so
 ``load`` keeps the decoded arrays as ``.npy`` files in the cache folder, keyed by the checksums of
-the source files, and memory-maps them the next time (a few milliseconds; the operating system
-shares the pages between processes). The source files are still hashed on every load, so a
-damaged or replaced file is never served from the cache.
+the source files, and reads them back with a plain ``np.load`` the next time (about 20 ms). The
+source files are still hashed on every load (about 10 ms for MNIST), so a damaged or replaced
+file is never served from the cache. (Not memory-mapped on purpose: a mapped file truncated by
+someone else kills the process with SIGBUS, and page faults would land inside the first epoch's
+timing.)
 
 Folders (environment variables):
     MNISTCORE_DATA_DIR   a folder with your data sets (see ``search_dirs``)
@@ -187,6 +189,9 @@ def _holds_other_dataset(folder: Path, name: str, labels: Path) -> bool:
             return False
         blob = labels.read_bytes()
         digests = {_sha256(blob)}
+        own = KNOWN_FILES[name][1]
+        if digests & {*own.gz_sha256, own.raw_sha256}:
+            return False
         if blob[:2] == GZIP_MAGIC:
             digests.add(_sha256(_gunzip(blob, str(labels))))
     except (OSError, DataError):
@@ -308,7 +313,7 @@ def _sha256(data: bytes) -> str:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 2**20:.0f} MB"
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n} bytes"
 
 
 def _read_input(source, name: str | None) -> tuple[bytes, str]:
@@ -340,12 +345,13 @@ def _read_input(source, name: str | None) -> tuple[bytes, str]:
     return data, name
 
 
-def _gunzip(data: bytes, name: str, limit: int = MAX_BYTES) -> bytes:
+def _gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
     """The decompressed bytes of a gzip file (one or more members), at most `limit` of them.
 
     The limit makes a gzip bomb (a small file that inflates to gigabytes) a clear error instead of
     an exhausted machine. zlib also checks each member's CRC-32 and length.
     """
+    limit = MAX_BYTES if limit is None else limit
     parts, size, rest = [], 0, data
     while True:
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # 16+: expect a gzip header
@@ -627,7 +633,7 @@ def read_uploads(files: Sequence[tuple[bytes, str]]) -> Dataset:
     parsed = [_sniff(*_read_input(data, filename)) for data, filename in files]
     names = [name for _, name, _ in parsed]
     title = " + ".join(names)
-    kinds = {kind for kind, _, _ in parsed}
+    kinds = {"idx" if kind in ("images", "labels") else kind for kind, _, _ in parsed}
     if "npz" in kinds:
         if len(parsed) > 1:
             raise DataError(f"{title}: upload a .npz file on its own (it holds the whole data set)")
@@ -727,7 +733,7 @@ def load(name: str = "mnist", data_dir: str | os.PathLike | None = None, downloa
     Looks in ``search_dirs(name, data_dir)``. If Fashion-MNIST is not found, ``download=True``
     fetches it into the cache folder (``mnistcore.download``), calling ``progress(bytes_done,
     bytes_total)`` as it goes; otherwise a DataError says where it looked and how to get it.
-    The arrays are read-only, memory-mapped from the cache when possible (see the module doc).
+    The arrays are read-only; decoded arrays are cached on disk (see the module doc).
     """
     _check_name(name)
     folder, tried = _find(name, data_dir)
@@ -764,9 +770,8 @@ def _load_folder(name: str, folder: Path) -> Dataset:
     del blobs
     for i in (0, 2):  # (train images, labels), (test images, labels)
         arrays[i:i + 2] = _pair(arrays[i], arrays[i + 1], str(paths[i]), str(paths[i + 1]))
-    if _write_cache(cached, arrays):
-        ds = _read_cache(name, cached)  # memory-mapped: shared with other processes, not copied
-    return ds or Dataset(name, *arrays, CLASS_NAMES[name])
+    _write_cache(cached, arrays)
+    return Dataset(name, *arrays, CLASS_NAMES[name])
 
 
 def _verified_idx(blob: bytes, digest: str, path: str, spec: KnownFile, name: str, kind: str) -> np.ndarray:
@@ -790,11 +795,11 @@ def _verified_idx(blob: bytes, digest: str, path: str, spec: KnownFile, name: st
 
 
 def _read_cache(name: str, folder: Path) -> Dataset | None:
-    """The cached arrays, memory-mapped read-only, or None if absent or not valid."""
+    """The cached arrays as a Dataset, or None if absent or not valid."""
     try:
-        arrays = [np.load(folder / f"{split}.npy", mmap_mode="r", allow_pickle=False) for split in SPLITS]
+        arrays = [np.load(folder / f"{split}.npy", allow_pickle=False) for split in SPLITS]
         return Dataset(name, *arrays, CLASS_NAMES[name])  # validates shapes, dtypes, labels
-    except (OSError, ValueError):  # missing, truncated (mmap fails), wrong shapes: decode again
+    except (OSError, ValueError, EOFError):  # missing, truncated, wrong shapes: decode again
         return None
 
 
