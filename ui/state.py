@@ -30,6 +30,21 @@ DS_SEED = "ds_seed"              # Dataset page: seed of the random sample in th
 DS_INDEX = "ds_index"            # Dataset page: index (in the split) of the image shown large
 DS_GRID = "ds_grid_select"       # Dataset page: the grid chart's click selection
 PARAMS_READ = "params_read"      # set of page names whose URL parameters were already applied
+TRAINED_MODEL = "trained_model"  # (MLP, meta dict): the Train page's model, which the Draw page reads
+TR_SETTING = "tr_cfg_"           # Train page: TR_SETTING + a TrainConfig field name holds that setting
+TR_PRESET = "tr_preset"          # Train page: name of the preset last chosen
+TR_MINI_BATCH = "tr_mini_batch"  # Train page: mini-batch size kept while full batch / per-sample is chosen
+TR_START = "tr_start"            # Train page: True between a press of Train and the run it starts
+TR_ACTIVE = "tr_active"          # Train page: ui.training.ActiveRun being trained, None when idle
+TR_RUNS = "tr_runs"              # Train page: list of ui.training.Run of this session, oldest first
+TR_NEXT_RUN = "tr_next_run"      # Train page: number of the next run
+TR_RESULTS = "tr_results"        # Train page: ui.training.Results of TRAINED_MODEL on the test set
+TR_CONTINUE = "tr_continue"      # Train page: bool, Train starts from TRAINED_MODEL's weights
+TR_CM_RATES = "tr_cm_rates"      # Train page: bool, confusion matrix shows rates, not counts
+TR_NOTES = "tr_notes"            # Train page: list of notes from the last action (preset fitted ...)
+TR_REMOVE = "tr_remove"          # Train page: run numbers picked for removal
+TR_OVERLAY = "tr_overlay"        # Train page: metric of the runs overlay ("accuracy" or "loss")
+TR_UPLOADER = "tr_uploader"      # Train page: file uploader of a model to continue from
 
 WIDGET_PREFIX = "w_"             # widget key = WIDGET_PREFIX + session key (see bind)
 
