@@ -1,0 +1,262 @@
+"""Figures of a training run: learning curves, runs compared, and what the trained network does.
+
+Arrays in, ``go.Figure`` out; nothing here knows about Streamlit. A run's curve is a plain
+mapping of equal-length lists, one entry per progress event (see ``mnistcore.train.Progress``):
+
+    curve = {"epoch": [0.1, 0.2, ..., 1.0, ...],      # epoch_fraction of the event
+             "kind": ["step", "step", ..., "epoch", ...],
+             "train_loss": [...], "train_accuracy": [...],
+             "test_loss": [... or None], "test_accuracy": [... or None],
+             "val_loss": [... or None], "val_accuracy": [... or None]}
+
+"step" points are the mean over the batches since the previous point (dropout on, weights
+moving), "epoch" points score the network as it stands at the end of an epoch (dropout off).
+The two measure different things, so the curves keep them in separate traces.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .dataset import image_grid, mosaic
+
+__all__ = [
+    "CURVE_KEYS", "empty_curve", "learning_curves", "runs_overlay", "confusion_figure",
+    "per_class_figure", "mistakes_figure", "weights_figure", "tile_weights",
+]
+
+CURVE_KEYS = ("epoch", "kind", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+              "val_loss", "val_accuracy")
+METRICS = ("loss", "accuracy")
+SPLIT_NAMES = {"train": "train", "test": "test", "val": "validation"}
+COLOURS = {"train": "#2563eb", "test": "#ea580c", "val": "#16a34a"}
+RUN_COLOURS = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04",
+               "#db2777", "#4b5563", "#65a30d")
+DIVERGING = "RdBu_r"  # blue = negative weight, white = 0, red = positive
+
+
+def empty_curve() -> dict[str, list]:
+    """A curve with no points yet (the shape every builder here reads)."""
+    return {k: [] for k in CURVE_KEYS}
+
+
+def _points(curve: Mapping[str, Sequence], y_key: str, kinds: tuple[str, ...]) -> tuple[list, list]:
+    """(x, y) of the events of `kinds` whose `y_key` value is a finite number."""
+    xs, ys = [], []
+    for x, kind, y in zip(curve["epoch"], curve["kind"], curve[y_key]):
+        if kind in kinds and y is not None and math.isfinite(y):
+            xs.append(x)
+            ys.append(y)
+    return xs, ys
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}")
+
+
+def learning_curves(
+    curve: Mapping[str, Sequence],
+    metric: str = "loss",
+    epochs: float | None = None,
+    changes: Sequence[tuple[float, str]] = (),
+    height: int = 340,
+) -> go.Figure:
+    """Train, test (and validation) `metric` ("loss" or "accuracy") against epochs.
+
+    `epochs` fixes the x axis to [0, epochs] so a live chart fills in rather than rescales.
+    `changes` are (epoch_fraction, text) marks such as ``Trainer.changes``, drawn as dotted
+    vertical lines. ``uirevision`` keeps the visitor's zoom while the chart is redrawn.
+    """
+    _check_metric(metric)
+    fig = go.Figure()
+    x, y = _points(curve, f"train_{metric}", ("step",))
+    fig.add_trace(go.Scatter(
+        x=x, y=y, name="train (recent batches)", mode="lines",
+        line=dict(color=COLOURS["train"], width=1), opacity=0.45,
+        hovertemplate="epoch %{x:.2f}<br>train batches: %{y:.4f}<extra></extra>",
+    ))
+    x, y = _points(curve, f"train_{metric}", ("epoch",))
+    fig.add_trace(go.Scatter(
+        x=x, y=y, name="train", mode="lines+markers", line=dict(color=COLOURS["train"], width=2.5),
+        hovertemplate="epoch %{x:.0f}<br>train: %{y:.4f}<extra></extra>",
+    ))
+    x, y = _points(curve, f"test_{metric}", ("step", "epoch"))
+    kinds = [k for k, v in zip(curve["kind"], curve[f"test_{metric}"])
+             if k in ("step", "epoch") and v is not None and math.isfinite(v)]
+    fig.add_trace(go.Scatter(
+        x=x, y=y, name="test", mode="lines+markers", line=dict(color=COLOURS["test"], width=2.5),
+        marker=dict(size=[8 if k == "epoch" else 4 for k in kinds]),
+        hovertemplate="epoch %{x:.2f}<br>test: %{y:.4f}<extra></extra>",
+    ))
+    x, y = _points(curve, f"val_{metric}", ("epoch",))
+    if x:
+        fig.add_trace(go.Scatter(
+            x=x, y=y, name="validation", mode="lines+markers",
+            line=dict(color=COLOURS["val"], width=2, dash="dash"),
+            hovertemplate="epoch %{x:.0f}<br>validation: %{y:.4f}<extra></extra>",
+        ))
+    for at, text in changes:
+        fig.add_vline(x=at, line=dict(color="#6b7280", dash="dot", width=1),
+                      annotation_text=text, annotation_position="top left", annotation_font_size=10)
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision=metric,
+        title=dict(text=metric.capitalize(), x=0, font_size=15),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+        xaxis_title="epoch", yaxis_title=metric,
+    )
+    if epochs:
+        fig.update_xaxes(range=[0, epochs])
+    if metric == "accuracy":
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def runs_overlay(
+    runs: Sequence[tuple[str, Mapping[str, Sequence]]], metric: str = "accuracy", split: str = "test",
+    height: int = 360,
+) -> go.Figure:
+    """One line per run: its `split` ("train", "test" or "val") `metric` against epochs.
+
+    Test points come from every event that scored the test set (a fixed fifth of it within
+    an epoch, all of it at an epoch's end); train and validation ones from epoch ends.
+    """
+    _check_metric(metric)
+    if split not in SPLIT_NAMES:
+        raise ValueError(f"split must be train, test or val; got {split!r}")
+    kinds = ("step", "epoch") if split == "test" else ("epoch",)
+    fig = go.Figure()
+    for k, (name, curve) in enumerate(runs):
+        x, y = _points(curve, f"{split}_{metric}", kinds)
+        fig.add_trace(go.Scatter(
+            x=x, y=y, name=name, mode="lines+markers", marker=dict(size=4),
+            line=dict(color=RUN_COLOURS[k % len(RUN_COLOURS)], width=2),
+            hovertemplate=f"{name}<br>epoch %{{x:.2f}}<br>{split} {metric}: %{{y:.4f}}<extra></extra>",
+        ))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10),
+        title=dict(text=f"{SPLIT_NAMES[split].capitalize()} {metric} of each run", x=0, font_size=15),
+        xaxis_title="epoch", yaxis_title=f"{split} {metric}", legend=dict(title="run"),
+    )
+    if metric == "accuracy":
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def confusion_figure(cm: np.ndarray, class_names: Sequence[str], rates: bool = False,
+                     height: int = 480) -> go.Figure:
+    """Heatmap of a confusion matrix of shape (k, k): row = true class, column = predicted.
+
+    Colour is always the row rate (share of each true class given each answer), so a rare
+    class's mistakes show as clearly as a common one's; the cells' text is the count, or with
+    `rates` the rate in percent. The diagonal holds the right answers.
+    """
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"a confusion matrix must be square; got shape {cm.shape}")
+    names = [str(c) for c in class_names][:len(cm)]
+    names += [str(c) for c in range(len(names), len(cm))]
+    totals = cm.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(totals > 0, cm / np.maximum(totals, 1), np.nan)
+    text = np.where(np.isnan(rate), "", np.char.mod("%.1f%%", 100 * np.nan_to_num(rate))) if rates \
+        else cm.astype(str)
+    fig = go.Figure(go.Heatmap(
+        z=rate, x=names, y=names, text=text, texttemplate="%{text}", textfont=dict(size=11),
+        colorscale="Blues", zmin=0, zmax=1, customdata=cm,
+        colorbar=dict(title="share of<br>true class", tickformat=".0%"),
+        hovertemplate="true %{y}, predicted %{x}<br>%{customdata:,} images (%{z:.1%} of true %{y})<extra></extra>",
+    ))
+    fig.update_xaxes(title="predicted class", type="category", side="top")
+    fig.update_yaxes(title="true class", type="category", autorange="reversed")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=60, b=10))
+    return fig
+
+
+def per_class_figure(accuracy: np.ndarray, class_names: Sequence[str], height: int = 340) -> go.Figure:
+    """Bars of each class's accuracy (recall), shape (k,); the weakest class in another colour."""
+    accuracy = np.asarray(accuracy, dtype=float)
+    names = [str(c) for c in class_names][:len(accuracy)]
+    names += [str(c) for c in range(len(names), len(accuracy))]
+    colours = [COLOURS["train"]] * len(accuracy)
+    if np.isfinite(accuracy).any():
+        colours[int(np.nanargmin(accuracy))] = COLOURS["test"]
+    finite = accuracy[np.isfinite(accuracy)]
+    low = max(0.0, math.floor((finite.min() if finite.size else 0.0) * 20) / 20 - 0.05)
+    fig = go.Figure(go.Bar(
+        x=names, y=accuracy, marker_color=colours, text=[f"{a:.1%}" if math.isfinite(a) else "n/a" for a in accuracy],
+        textposition="outside", hovertemplate="class %{x}: %{y:.2%} right<extra></extra>",
+    ))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis=dict(title="true class", type="category"),
+                      yaxis=dict(title="accuracy", tickformat=".0%", range=[low, 1.04]))
+    return fig
+
+
+def _short(name: str, limit: int = 7) -> str:
+    return name if len(name) <= limit else name[:limit - 1] + "…"
+
+
+def mistakes_figure(images: np.ndarray, y_true: Sequence[int], y_pred: Sequence[int],
+                    confidence: Sequence[float], class_names: Sequence[str], cols: int = 8,
+                    ids: Sequence[int] | None = None) -> go.Figure:
+    """The given wrong answers as a grid of images (n, 28, 28) captioned "true → said, confidence"."""
+    names = [str(c) for c in class_names]
+
+    def name(c: int) -> str:
+        return _short(names[c]) if c < len(names) else str(c)
+
+    titles = [f"{name(int(t))} → {name(int(p))} {c:.0%}" for t, p, c in zip(y_true, y_pred, confidence)]
+    return image_grid(np.asarray(images), titles=titles, ids=ids, cols=cols)
+
+
+def tile_weights(W: np.ndarray, n: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `n` columns of `W` (784, h) as 28x28 images, each scaled by its largest |w|.
+
+    Returns (mosaic of shape (rows*29-1, cols*29-1) in [-1, 1] with NaN gaps, scales (n,)).
+    Scaling each unit on its own shows its pattern whatever its overall size; the scale is
+    kept for the hover text.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 2 or W.shape[0] != 784:
+        raise ValueError(f"first-layer weights must have shape (784, units); got {W.shape}")
+    n = min(n, W.shape[1])
+    units = W[:, :n].T
+    scales = np.abs(units).max(axis=1)
+    safe = np.where(scales > 0, scales, 1.0)
+    images = (units / safe[:, None]).reshape(n, 28, 28)
+    return mosaic(images, cols), scales
+
+
+def weights_figure(W: np.ndarray, n: int = 32, cols: int = 8, unit_name: str = "unit",
+                   width_px: int = 800) -> go.Figure:
+    """First-layer weights W of shape (784, h): the first `n` units' 784 weights as 28x28 images.
+
+    Red pixels push the unit up when ink is there, blue ones push it down: each image is the
+    pattern of ink the unit responds to. Diverging colours centred on 0.
+    """
+    z, scales = tile_weights(W, n, cols)
+    shown = len(scales)
+    cols = min(cols, max(shown, 1))
+    gap = 1
+    owner = np.full(z.shape, -1, dtype=np.int64)
+    for k in range(shown):
+        r, c = divmod(k, cols)
+        owner[r * (28 + gap): r * (28 + gap) + 28, c * (28 + gap): c * (28 + gap) + 28] = k
+    scale_of = np.where(owner >= 0, scales[np.maximum(owner, 0)] if shown else 0.0, np.nan)
+    fig = go.Figure(go.Heatmap(
+        z=z, colorscale=DIVERGING, zmid=0, zmin=-1, zmax=1, hoverongaps=False,
+        customdata=np.stack([owner, scale_of], axis=-1),
+        colorbar=dict(title="w / max|w|", thickness=12),
+        hovertemplate=f"{unit_name} %{{customdata[0]}}<br>weight %{{z:.2f}} × %{{customdata[1]:.3g}}<extra></extra>",
+    ))
+    px_per_cell = width_px / max(z.shape[1], 1)
+    fig.update_xaxes(visible=False, range=[-0.5, z.shape[1] - 0.5], constrain="domain")
+    fig.update_yaxes(visible=False, range=[z.shape[0] - 0.5, -0.5], scaleanchor="x", scaleratio=1,
+                     constrain="domain")
+    fig.update_layout(height=int(px_per_cell * z.shape[0]) + 10, margin=dict(l=4, r=4, t=4, b=4),
+                      plot_bgcolor="rgba(0,0,0,0)", dragmode=False)
+    return fig
