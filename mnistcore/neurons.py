@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import ACTIVATIONS
 from .metrics import accuracy, confusion_matrix
 from .model import MLP
+from .predict import layer_outputs
 
 IMAGE_SIDE = 28
 
@@ -37,22 +37,14 @@ def _check_unit(model: MLP, layer: int, unit: int) -> None:
 def layer_activations(model: MLP, X: np.ndarray, layer: int, chunk: int = 4096) -> np.ndarray:
     """a_layer for inputs X of shape (n, 784): hidden layer ``layer``'s outputs, shape (n, width).
 
-    Computed here, chunk by chunk, rather than with ``MLP.activations``, which
-    keeps its intermediate arrays on the model object: this function writes
-    nothing to the model, so threads serving different visitors can share one.
+    Chunk by chunk through ``predict.layer_outputs``, which (unlike ``MLP.activations``)
+    writes nothing to the model, so threads serving different visitors can share one.
     """
     hidden = len(model.W) - 1
     if not 0 <= layer < hidden:
         raise ValueError(f"layer must be a hidden layer in [0, {hidden - 1}]; got {layer}")
-    f = ACTIVATIONS[model.activation].forward
-    X = np.asarray(X, dtype=model.dtype)
-    out = np.empty((len(X), model.sizes[layer + 1]), dtype=model.dtype)
-    for i in range(0, len(X), chunk):
-        a = X[i:i + chunk]
-        for l in range(layer + 1):
-            a = f(a @ model.W[l] + model.b[l])
-        out[i:i + chunk] = a
-    return out
+    return np.concatenate([layer_outputs(model, X[i:i + chunk])[layer]
+                           for i in range(0, max(len(X), 1), chunk)])[:len(X)]
 
 
 def incoming_weights(model: MLP, unit: int) -> np.ndarray:

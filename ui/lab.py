@@ -1,0 +1,178 @@
+"""The Lab page's model and its heavy work, cached.
+
+The page studies one model: the visitor's own from the Train page, the one trained on the Lab
+page itself, or the shipped ready-trained one. Everything slow (logits of the test set, PCA and
+t-SNE maps, the images that excite each unit, an edited model's test scores) is computed once per
+(model content, data set, setting) in ``st.cache_data`` and shared by every visitor who looks at
+the same model; models are keyed by a hash of their weights, so a model that trains on gets new
+entries instead of stale ones.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from mnistcore import data, embedding, neurons
+from mnistcore.checkpoint import load_model
+from mnistcore.config import TrainConfig
+from mnistcore.model import MLP
+from mnistcore.predict import SHIPPED_MODEL
+from mnistcore.train import Trainer
+from ui import state
+from ui.data import current_dataset, dataset_key
+
+# --- session keys (the Lab page's own; TRAINED_MODEL is the Train page's) -----------------------
+TRAINED_MODEL = getattr(state, "TRAINED_MODEL", "trained_model")  # (MLP, meta) from the Train page
+LAB_TRAINER = "lab_trainer"      # mnistcore.train.Trainer of the run controlled on the Lab page
+LAB_CURVE = "lab_curve"          # its progress events as a curve (mnistcore.figures.training format)
+LAB_PENDING = "lab_pending"      # {"lr": float, "batch_size": int} to apply when the epoch ends
+LAB_DATASET = "lab_dataset"      # dataset_key of the data set the Lab run trains on
+LAB_MODEL = "lab_model"          # which model the page studies (radio)
+LAB_POINT = "lab_point"          # the hidden-layer map's click selection
+
+READY, TRAINED, LAB_RUN = "Ready-trained model", "Your model from the Train page", "The run on this page"
+MAP_POINTS = 1000                # test images on a map (a stratified subsample; t-SNE is O(n^2))
+TOP_IMAGES = 16                  # images shown per unit
+QUICK = TrainConfig(hidden=(128,), optimizer="adam", lr=1e-3, epochs=2, train_size=20_000, seed=0)
+
+
+@dataclass(frozen=True)
+class Studied:
+    """The model the page studies, and the test images it is studied on."""
+
+    model: MLP
+    key: str                    # content hash of the weights + data set, for the caches
+    data_key: str               # the data set alone (for what does not depend on the model)
+    name: str                   # what the visitor chose, for captions
+    images: np.ndarray          # uint8 (m, 28, 28), the data set's test images
+    labels: np.ndarray          # (m,)
+    class_names: tuple[str, ...]
+    dataset: data.Dataset
+
+
+def model_key(model: MLP) -> str:
+    """A short hash of the model's weights, activation and loss: same content, same key."""
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"{model.sizes}{model.activation}{model.loss}{model.dtype}".encode())
+    for p in model.params:
+        h.update(np.ascontiguousarray(p).data)
+    return h.hexdigest()
+
+
+@st.cache_resource(show_spinner="Loading the ready-trained model ...")
+def ready_model() -> tuple[MLP, str]:
+    """The shipped model (or, if it is missing or unreadable, a quick one trained now), with a note.
+
+    Loaded once per process and shared by every visitor; its arrays are made read-only so that
+    nothing on this page can change it by accident (edits work on copies).
+    """
+    try:
+        model, meta = load_model(SHIPPED_MODEL)
+        note = ""
+    except (ValueError, OSError) as err:
+        ds = data.load("mnist")
+        trainer = Trainer(QUICK, ds)
+        for _ in trainer.run():
+            pass
+        model = trainer.model
+        note = (f"The shipped model could not be read ({err}), so a small one was trained just now "
+                f"(784-128-10, Adam, 2 epochs on 20,000 images) and kept for this server.")
+    for p in model.params:
+        p.flags.writeable = False
+    return model, note
+
+
+def choose_model() -> Studied:
+    """The model radio (only the choices that exist) and the data set's test images."""
+    ds = current_dataset()
+    trained = st.session_state.get(TRAINED_MODEL)
+    trained = trained[0] if isinstance(trained, tuple) else trained
+    trainer = st.session_state.get(LAB_TRAINER)
+    options = ([TRAINED] if isinstance(trained, MLP) else []) + \
+              ([LAB_RUN] if trainer is not None and trainer.step else []) + [READY]
+    if st.session_state.get(LAB_MODEL) not in options:
+        st.session_state[LAB_MODEL] = options[0]
+    choice = st.radio("Model to study", options, key=LAB_MODEL, horizontal=True)
+    if choice == TRAINED:
+        model = trained
+    elif choice == LAB_RUN:
+        model = trainer.model
+    else:
+        model, note = ready_model()
+        if note:
+            st.info(note, icon=":material/info:")
+        if ds.name != "mnist":
+            st.warning("The ready-trained model learned MNIST digits; here it looks at "
+                       f"{ds.name} images. Train a model on this data set for a fair picture.")
+    images, labels = ds.x_test, ds.y_test
+    if len(labels) == 0:
+        st.warning("This data set has no test images; the Lab uses its training images instead.")
+        images, labels = ds.x_train, ds.y_train
+    if model.sizes[0] != 784 or len(labels) == 0:
+        st.error("This model or data set cannot be studied here (784 inputs and some images needed).")
+        st.stop()
+    names = tuple(ds.class_names) + tuple(str(c) for c in range(len(ds.class_names), model.sizes[-1]))
+    return Studied(model, f"{model_key(model)}:{dataset_key(ds)}", dataset_key(ds), choice, images,
+                   np.asarray(labels, dtype=np.intp), names, ds)
+
+
+def hidden_layer_names(model: MLP) -> list[str]:
+    return [f"hidden layer {l + 1} ({w} units)" for l, w in enumerate(model.sizes[1:-1])]
+
+
+def map_indices(s: Studied) -> np.ndarray:
+    """The test images shown on the maps: a fixed stratified subsample."""
+    return embedding.subsample(s.labels, MAP_POINTS, seed=0)
+
+
+# --- cached heavy work: keys are strings, the arrays come in unhashed (leading underscore) --------
+
+@st.cache_data(max_entries=16, show_spinner="Scoring the test set ...")
+def logits(key: str, _s: Studied) -> np.ndarray:
+    """Output scores z of every test image, shape (m, 10)."""
+    return _s.model.forward(data.as_inputs(_s.images)).astype(np.float32)
+
+
+def _points(_s: Studied, layer: int | None, idx: np.ndarray | None = None) -> np.ndarray:
+    """Raw pixels (layer None) or hidden layer ``layer``'s activations of the test images ``idx``."""
+    X = data.as_inputs(_s.images if idx is None else _s.images[idx])
+    return X if layer is None else neurons.layer_activations(_s.model, X, layer)
+
+
+@st.cache_data(max_entries=32, show_spinner="Projecting on the principal components ...")
+def pca_map(key: str, layer: int | None, _s: Studied) -> tuple[np.ndarray, np.ndarray, float]:
+    """(Z of the map points (MAP_POINTS, 2), explained variance ratios (2,), neighbour agreement).
+
+    The components are fitted on all test images, then the map's subsample is projected.
+    """
+    X = _points(_s, layer)
+    fit = embedding.pca(X, 2)
+    idx = map_indices(_s)
+    Z = fit.transform(X[idx])
+    return Z, fit.explained_variance_ratio, embedding.neighbour_agreement(Z, _s.labels[idx])
+
+
+@st.cache_data(max_entries=16, show_spinner="Running t-SNE on 1,000 test images (a few seconds, once) ...")
+def tsne_map(key: str, layer: int | None, _s: Studied) -> tuple[np.ndarray, float]:
+    """(t-SNE map of the map points (MAP_POINTS, 2), neighbour agreement)."""
+    idx = map_indices(_s)
+    Y = embedding.tsne(_points(_s, layer, idx), perplexity=30, n_iter=500, seed=0)
+    return Y, embedding.neighbour_agreement(Y, _s.labels[idx])
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding what excites each unit ...")
+def top_images(key: str, layer: int, _s: Studied) -> tuple[np.ndarray, np.ndarray]:
+    """(indices (TOP_IMAGES, width), activations (TOP_IMAGES, width)): per unit, its top test images."""
+    A = _points(_s, layer)
+    idx = np.stack([neurons.top_exciting(A, u, TOP_IMAGES) for u in range(A.shape[1])], axis=1)
+    return idx, np.take_along_axis(A, idx, axis=0)
+
+
+@st.cache_data(max_entries=64, show_spinner="Scoring the edited network on the test set ...")
+def edit_scores(key: str, layer: int, unit: int, scale: float, _s: Studied) -> neurons.Edit:
+    """Test accuracy and confusion matrix before and after scaling one unit (on a copy)."""
+    edited = neurons.scale_unit(_s.model, layer, unit, scale)
+    return neurons.compare(_s.model, edited, data.as_inputs(_s.images), _s.labels, _s.model.sizes[-1])
