@@ -373,9 +373,9 @@ def _gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
             raise DataError(f"{name}: {len(rest)} unexpected bytes after the gzip data")
 
 
-def _maybe_gunzip(data: bytes, name: str) -> bytes:
+def _maybe_gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
     """Decompress if the bytes start like gzip (magic 1f 8b), whatever the file is called."""
-    return _gunzip(data, name) if data[:2] == GZIP_MAGIC else data
+    return _gunzip(data, name, limit) if data[:2] == GZIP_MAGIC else data
 
 
 # --- IDX -----------------------------------------------------------------------------------------
@@ -533,8 +533,8 @@ def read_csv(path_or_bytes, name: str | None = None) -> tuple[np.ndarray, np.nda
     """(images uint8 (n, 28, 28), labels uint8 (n,) or None) from a Kaggle-style CSV.
 
     Rows are ``label,pixel0,...,pixel783`` (785 values) or, as in a Kaggle test.csv, the 784 pixels
-    alone (labels None). A header line is optional (detected by letters in the first line); with
-    one, the label column must come first and be called "label". Values are whole numbers 0..255,
+    alone (labels None). A header line is optional (a first line that does not start with a
+    number); with one, the label column must come first and be called "label". Values are whole numbers 0..255,
     labels 0..9. A bad row is reported with its line number. The file may be gzipped.
     """
     data, name = _read_input(path_or_bytes, name)
@@ -552,7 +552,7 @@ def _parse_csv(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     first_number, first = rows[0]
     expected = (f"expected 'label,pixel0,...,pixel{PIXELS - 1}' ({PIXELS + 1} columns) "
                 f"or 'pixel0,...,pixel{PIXELS - 1}' ({PIXELS}, no labels)")
-    if any(c.isalpha() for c in first):  # a header
+    if not first.split(",", 1)[0].strip().isdigit():  # a header: data rows start with a number
         columns = [c.strip().strip('"').lower() for c in first.split(",")]
         labelled = columns[0] == "label"
         if len(columns) != PIXELS + labelled:
@@ -630,7 +630,14 @@ def read_uploads(files: Sequence[tuple[bytes, str]]) -> Dataset:
     """
     if not files:
         raise DataError("no file uploaded")
-    parsed = [_sniff(*_read_input(data, filename)) for data, filename in files]
+    parsed, budget = [], MAX_BYTES  # for all files together, so four files cannot take 4 x MAX_BYTES
+    for data, filename in files:
+        blob, name = _read_input(data, filename)
+        raw = _maybe_gunzip(blob, name, limit=budget)
+        budget -= len(raw)
+        if budget < 0:
+            raise DataError(f"{name}: the uploaded files together are larger than {_mb(MAX_BYTES)}")
+        parsed.append(_sniff(raw, name))
     names = [name for _, name, _ in parsed]
     title = " + ".join(names)
     kinds = {"idx" if kind in ("images", "labels") else kind for kind, _, _ in parsed}
@@ -651,13 +658,12 @@ def read_uploads(files: Sequence[tuple[bytes, str]]) -> Dataset:
     return Dataset(title, *splits["train"], *splits["test"], _class_names_for(title))
 
 
-def _sniff(data: bytes, name: str):
-    """(kind, name, content) of one uploaded file, whatever its extension says.
+def _sniff(raw: bytes, name: str):
+    """(kind, name, content) of one uploaded (and decompressed) file, whatever its extension says.
 
     kind is "npz" (content: a Dataset), "images" / "labels" (IDX; an array) or "csv"
     (content: images, labels).
     """
-    raw = _maybe_gunzip(data, name)
     if raw.startswith(ZIP_MAGIC):
         return "npz", name, _parse_npz(raw, name)
     if raw[:2] == b"\0\0":

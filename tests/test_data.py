@@ -629,3 +629,21 @@ def test_upload_too_large(monkeypatch):
     monkeypatch.setattr(data, "MAX_BYTES", 5000)
     with pytest.raises(DataError, match=r"^big\.csv: larger than 5000 bytes"):
         data.read_upload(b"0," * 5000, "big.csv")
+    monkeypatch.setattr(data, "MAX_BYTES", 4000)  # for all files together: one images file fits, not two
+    images, labels = small_arrays(3)  # IDX files of 2368 and 11 bytes
+    files = [(idx_bytes(images), "a-images"), (gzip.compress(idx_bytes(labels)), "a-labels"),
+             (gzip.compress(idx_bytes(images)), "t10k-images")]
+    with pytest.raises(DataError, match=r"^t10k-images: decompresses to more than 1621 bytes"):
+        data.read_uploads(files)
+    files[2] = (idx_bytes(images), "t10k-images")
+    with pytest.raises(DataError, match=r"^t10k-images: the uploaded files together are larger than 4000 bytes"):
+        data.read_uploads(files)
+    assert len(data.read_uploads(files[:2]).x_train) == 3 - 3 // 7
+
+
+def test_csv_first_row_with_a_stray_exponent_is_data_not_a_header():
+    x, y = small_arrays(2)
+    lines = csv_text(x, y, header=False).splitlines()
+    lines[0] = lines[0].rsplit(",", 1)[0] + ",1e2"
+    with pytest.raises(DataError, match=r"line 1, column 785: '1e2' is not a whole number"):
+        data.read_csv("\n".join(lines).encode(), name="c.csv")
