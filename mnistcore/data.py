@@ -812,8 +812,10 @@ def _read_cache(name: str, folder: Path) -> Dataset | None:
 def _write_cache(folder: Path, arrays: list[np.ndarray]) -> bool:
     """Write the four arrays as .npy files into `folder`, atomically; False if that is impossible.
 
-    They are written to a temporary folder beside it, flushed to disk, then renamed in one step, so
-    a reader sees all four complete files or none. A read-only cache just means no cache.
+    They are written to a temporary folder beside it, then renamed in one step, so a reader sees
+    all four complete files or none. No fsync: this is derived data, checked when read and rebuilt
+    if damaged, and syncing 55 MB costs more than the decoding it saves. A read-only cache just
+    means no cache.
     """
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -824,8 +826,6 @@ def _write_cache(folder: Path, arrays: list[np.ndarray]) -> bool:
         for split, array in zip(SPLITS, arrays):
             with open(tmp / f"{split}.npy", "wb") as f:
                 np.save(f, array, allow_pickle=False)
-                f.flush()
-                os.fsync(f.fileno())
         shutil.rmtree(folder, ignore_errors=True)  # an invalid earlier cache (we read it and failed)
         os.replace(tmp, folder)
         return True
