@@ -1,4 +1,137 @@
+"""Gradient descent: the rule the whole network learns by, on functions small enough to watch."""
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("gradient_descent")
-st.info("This page is being built.")
+from mnistcore import descent
+from mnistcore.figures.descent import batch_modes_figure, descent_1d_figure, descent_2d_figure
+from ui.data import load_builtin
+
+LRS = descent.learning_rates()
+
+
+def lr_slider(label: str, key: str, default: float, on_change=None) -> float:
+    """A learning-rate slider on a log scale (log-spaced stops, two significant digits)."""
+    st.session_state.setdefault(key, default)
+    return st.select_slider(label, LRS, key=key, format_func=lambda v: f"{v:g}", on_change=on_change)
+
+
+@st.cache_data(show_spinner="Training three small networks on 2,000 MNIST images…")
+def batch_curves(seed: int = 0) -> dict:
+    """The batch-mode comparison, computed once per server process (its seconds are this machine's)."""
+    ds = load_builtin("mnist")   # shared, read-only; only the 2,000 images used are copied
+    return descent.batch_mode_curves(ds.x_train, ds.y_train, seed=seed)
+
+
+st.title("Gradient descent")
+st.markdown("A network learns by nudging every weight a little downhill on its loss, again and again. "
+            "Here is that one rule on functions you can see, first in one dimension, then in two.")
+
+# -- 1-D ---------------------------------------------------------------------------------------
+st.header("One dimension: follow the slope")
+name = st.selectbox("Function", list(descent.FUNCTIONS_1D), key="gd_fn1",
+                    format_func=lambda k: descent.FUNCTIONS_1D[k].label)
+fn = descent.FUNCTIONS_1D[name]
+preset_key, lr_key = f"gd_preset_{name}", f"gd_lr_{name}"
+
+
+def preset_chosen() -> None:
+    if st.session_state[preset_key] is not None:
+        st.session_state[lr_key] = fn.presets[st.session_state[preset_key]]
+
+
+def lr_moved() -> None:
+    st.session_state[preset_key] = next((p for p, v in fn.presets.items() if v == st.session_state[lr_key]), None)
+
+
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.session_state.setdefault(preset_key, "good")
+    st.radio("Learning-rate preset", descent.PRESET_NAMES, key=preset_key, on_change=preset_chosen,
+             captions=[f"η = {fn.presets[p]:g}. {descent.PRESET_NOTES[p]}" for p in descent.PRESET_NAMES])
+with right:
+    eta = lr_slider("Learning rate η (log scale)", lr_key, fn.presets["good"], on_change=lr_moved)
+    x0 = st.slider("Start x₀", *fn.domain, value=fn.start, step=0.1, key=f"gd_start_{name}")
+    steps = st.slider("Number of steps", 1, 100, 20, key="gd_steps1")
+    st.latex(fn.latex + r",\qquad " + fn.dlatex)
+    st.caption(fn.note)
+
+st.latex(r"x_{k+1} = x_k - \eta\, f'(x_k)")
+st.markdown("**What it does:** f′(x) is the slope at x. Stepping against it goes downhill, and the "
+            "step is η times the slope: long where the curve is steep, short where it is flat, zero at "
+            "the bottom. For f(x) = x² + 3 and η = 0.1 the rule is x ← x − 0.1·2x = 0.8·x, so from 2 "
+            "the iterates are 2 → 1.6 → 1.28 → 1.024 …, each 20% nearer the minimum at 0.")
+traj = descent.descend_1d(name, x0, eta, steps)
+curve_x = np.linspace(*descent.view_1d(name, traj.theta[:, 0]), 400)
+st.plotly_chart(descent_1d_figure(curve_x, fn.f(curve_x), traj.theta[:, 0], traj.value, traj.grad[:, 0], eta),
+                key="gd_anim1")
+if traj.diverged:
+    st.warning(traj.message + " The animation plays the finite part.")
+st.caption("Press Play, or drag the step slider. Red: the step −η f′(x), taken along the green tangent "
+           "and then back onto the curve; the gap between the two is where the straight-line guess was wrong.")
+st.dataframe(pd.DataFrame(descent.iterate_table(traj)), hide_index=True, height=250,
+             column_config={c: st.column_config.NumberColumn(format="%.6g") for c in ("x", "f(x)", "f'(x)", "step −η f'(x)")})
+
+# -- 2-D ---------------------------------------------------------------------------------------
+st.header("Two dimensions: valleys, saddles and several minima")
+name2 = st.selectbox("Surface", list(descent.FUNCTIONS_2D), key="gd_fn2",
+                     format_func=lambda k: descent.FUNCTIONS_2D[k].label)
+fn2 = descent.FUNCTIONS_2D[name2]
+st.latex(fn2.latex)
+st.caption(fn2.note)
+(xlo, xhi), (ylo, yhi) = fn2.domain
+c1, c2, c3 = st.columns(3)
+sx = c1.slider("Start x", xlo, xhi, fn2.start[0], 0.1, key=f"gd_sx_{name2}")
+sy = c2.slider("Start y", ylo, yhi, fn2.start[1], 0.01, key=f"gd_sy_{name2}")
+steps2 = c3.slider("Steps", 10, 500, fn2.steps, 10, key=f"gd_steps_{name2}")
+paths, messages = {}, []
+for col, (opt, label) in zip(st.columns(3), descent.OPTIMIZERS_2D.items()):
+    with col:
+        lr = lr_slider(f"η for {label}", f"gd_lr2_{name2}_{opt}", fn2.presets[opt])
+        st.latex(descent.UPDATE_RULES[opt])
+        t = descent.descend_2d(name2, opt, (sx, sy), lr, steps2)
+        paths[opt] = t.theta
+        st.caption(f"after {len(t.theta) - 1} steps: f = {t.value[-1]:.4g}")
+        if t.diverged:
+            messages.append(f"{label}: {t.message}")
+for m in messages:
+    st.warning(m)
+xs, ys, Z = descent.grid_2d(name2)
+st.plotly_chart(descent_2d_figure(xs, ys, Z, paths, descent.OPTIMIZERS_2D, fn2.minima), key="gd_anim2")
+st.markdown(
+    "**Why momentum helps in a narrow valley.** Across the valley the walls are steep, along its floor "
+    "the slope is gentle. Plain descent must keep η small enough for the walls (about η < 2 / the "
+    "steepest curvature), so it zig-zags from wall to wall and creeps along the floor. Momentum adds up "
+    "its past steps in v: the zig-zag parts point alternately left and right and cancel, the parts along "
+    "the floor all point the same way and build up, to as much as 1 / (1 − μ) = 10 times one step. "
+    "Adam instead divides each coordinate's step by the size of its recent gradients, so steep and "
+    "gentle directions get steps of similar length.")
+
+# -- the network -------------------------------------------------------------------------------
+st.header("From the toy to the network")
+st.markdown(
+    "Training the network is the same rule on some 100,000 weights, with the loss over the training "
+    "images as f. Computing its gradient exactly uses every image (full batch); estimating it from one "
+    "image (per sample) or a few (mini-batch) is cheaper but noisy. Below, one small network "
+    "(784-32-10) per way, trained on the same 2,000 MNIST images.")
+try:
+    curves = batch_curves()
+except (ImportError, OSError, ValueError) as err:
+    st.info(f"The MNIST comparison needs the MNIST files, which could not be loaded here: {err}")
+else:
+    axis = st.radio("x axis", ["steps", "samples", "seconds"], horizontal=True, key="gd_axis",
+                    format_func={"steps": "optimizer steps", "samples": "samples seen",
+                                 "seconds": "seconds of training"}.get)
+    st.plotly_chart(batch_modes_figure(curves, axis), key="gd_modes")
+    st.caption(" · ".join(f"{label}: batch {m['batch_size'] or 2000}, η = {m['lr']:g}, {m['epochs']} epochs"
+                          for label, m in descent.BATCH_MODES.items()))
+    for label, c in curves.items():
+        if c["message"]:
+            st.warning(f"{label}: {c['message']}")
+    st.markdown(
+        "Thin lines: the loss of the batch each step learned from, which is what the optimizer sees; bold: "
+        "the loss on all 2,000 images. **Per step**, the full batch descends most surely, but each of its "
+        "steps reads all 2,000 images. **Per sample seen**, single images win: 2,000 steps for the price "
+        "of one, though each is a noisy guess. **Per second**, mini-batches win: a batch of 32 costs "
+        "little more time than one image (the arithmetic runs as one matrix product), yet its gradient "
+        "is far less noisy, so it makes the most progress per second of computing.")
