@@ -746,7 +746,7 @@ def load(name: str = "mnist", data_dir: str | os.PathLike | None = None, downloa
     if folder is None:
         if not download:
             raise DataError(_not_found(name, tried))
-        from mnistcore.download import download_dataset  # only now: urllib is not needed otherwise
+        from mnistcore.download import download_dataset  # imported only when needed
         folder = download_dataset(name, progress=progress)
     return _load_folder(name, folder)
 

@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     parser = argparse.ArgumentParser(prog="python -m mnistcore.download", description=__doc__.split("\n")[0])
     parser.add_argument("name", choices=[n for n in DATASETS if n in BASE_URLS])
-    parser.add_argument("--dest", help=f"folder to download into (default: {cache_dir()}/<name>)")
+    parser.add_argument("--dest", help="folder to download into (default: the cache folder, "
+                                       "where mnistcore.data.load looks)")
     parser.add_argument("--base-url", help="URL of the folder holding the .gz files")
     args = parser.parse_args(argv)
     try:
