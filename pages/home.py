@@ -14,7 +14,9 @@ while it learns to read handwritten digits. Every number you see is computed liv
    downhill, and what the learning rate, momentum and Adam change.
 3. **Train**: train a network yourself. Move the sliders, press **Train**, and watch loss and
    accuracy move; then see its mistakes and what its first layer learned.
-4. **Draw**: draw a digit and see what the network sees (the drawing turned into an MNIST-style
+4. **Lab**: poke the network. Train it a batch at a time, see how a hidden layer arranges the
+   images, switch a neuron off, and let it say *not sure*.
+5. **Draw**: draw a digit and see what the network sees (the drawing turned into an MNIST-style
    28x28 image) and what it thinks (the probability of each class).
 
 The data set used by every page is chosen in the sidebar. Each page's settings are kept in the

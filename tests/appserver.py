@@ -1,0 +1,94 @@
+"""The app under test: the pages app.py routes to, and `streamlit run app.py` on a free port of
+127.0.0.1, stopped whatever happens.
+
+Used by tests/test_app.py, the browser tests' `app_url` fixture (tests/conftest.py) and
+docs/make_screenshot.py.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 60.0  # seconds for the server to answer /_stcore/health
+
+
+def routed_pages(app: Path = ROOT / "app.py") -> list[tuple[str, str]]:
+    """(file, title) of each st.Page(...) in app.py, in navigation order."""
+    pages = []
+    for node in ast.walk(ast.parse(app.read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page":
+            title = next(k.value.value for k in node.keywords if k.arg == "title")
+            pages.append((node.args[0].value, title))
+    return pages
+
+
+def url_path(page_file: str) -> str:
+    """The URL path Streamlit gives a page file: its name without .py ("" for the first page)."""
+    return "" if page_file == routed_pages()[0][0] else Path(page_file).stem
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate the server's whole process group, then kill it if it lingers."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_app(script: str = "app.py") -> Iterator[str]:
+    """Yield the base URL of a fresh `streamlit run <script>` started from the repo root."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+    with tempfile.TemporaryFile("w+") as log:
+        # A session of its own, so stop() can end streamlit and anything it started.
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not healthy(url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"streamlit did not start on {url} "
+                                       f"(exit code {proc.poll()}):\n{log.read()[-4000:]}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            stop(proc)

@@ -1,0 +1,40 @@
+"""Helpers for browser tests of the Streamlit app (import as ``from streamlit_page import ...``).
+
+Streamlit's DOM names used here (data-testid and data-test-* attributes of Streamlit 1.67):
+stApp[data-test-script-state] is "running" / "notRunning" (etc.) for the current script run;
+stException is the red exception box; stSidebarNav holds the page links.
+"""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+NAV_LINKS = '[data-testid="stSidebarNav"] a'
+RUN_TIMEOUT_MS = 60_000   # longest a script run may take here (a server's first run loads the data)
+EXPECT_TIMEOUT_MS = 30_000  # default wait of every expect(...), set by the browser fixture
+
+
+def wait_for_app(page: Page, timeout: float = RUN_TIMEOUT_MS) -> None:
+    """Wait until the app's script run is over and no element is still a placeholder.
+
+    Right after an interaction the previous run may still read "notRunning" for a moment, so
+    after clicking, first wait for something the click must change, then call this.
+    """
+    app = page.locator('[data-testid="stApp"]')
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+    expect(page.locator('[data-testid="stStatusWidgetRunningIcon"]')).to_have_count(0, timeout=timeout)
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout)
+
+
+def assert_no_exception(page: Page) -> None:
+    """Fail with the exception's text if the page shows Streamlit's exception box."""
+    boxes = page.locator('[data-testid="stException"]')
+    if boxes.count():
+        pytest.fail("the page shows an exception:\n" + "\n---\n".join(boxes.all_inner_texts()), pytrace=False)
+
+
+def open_page(page: Page, app_url: str, path: str = "") -> None:
+    """Load `app_url`/`path` (e.g. "dataset?split=test"), wait for the run, check no exception."""
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+    assert_no_exception(page)
