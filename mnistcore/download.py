@@ -48,15 +48,17 @@ def download_dataset(name: str = "fashion", dest: str | os.PathLike | None = Non
         shipped = " (it ships with mnistcore)" if name == "mnist" else ""
         raise DownloadError(f"{name}: nothing to download{shipped}; downloadable: {', '.join(BASE_URLS)}")
     folder = Path(dest) if dest is not None else cache_dir() / SUBFOLDERS[name]
-    base_url = base_url or BASE_URLS[name]
+    base_url = (base_url or BASE_URLS[name]).rstrip("/") + "/"  # so that urljoin appends the name
     specs = KNOWN_FILES[name]
     total = sum(spec.gz_size for spec in specs)
     done = 0
     for spec in specs:
         target = folder / f"{spec.name}.gz"
         if not _has_good_copy(target, spec.gz_sha256):
-            file_progress = (lambda file_done, _, start=done: progress(start + file_done, total)) \
-                if progress else None
+            def file_progress(file_done: int, _file_total: int, start: int = done) -> None:
+                if progress:
+                    progress(start + file_done, total)
+
             download_file(urllib.parse.urljoin(base_url, target.name), target, spec.gz_sha256[0],
                           size=spec.gz_size, progress=file_progress, timeout=timeout)
         done += spec.gz_size

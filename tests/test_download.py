@@ -208,7 +208,8 @@ def test_mnist_is_not_downloaded():
 
 
 def test_command_line(mirror, server, tmp_path, capsys):
-    assert download.main(["fashion", "--dest", str(tmp_path / "here")]) == 0
+    base_url = server.url.rstrip("/")  # with or without the final slash
+    assert download.main(["fashion", "--dest", str(tmp_path / "here"), "--base-url", base_url]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "here")
     assert len(leftovers(tmp_path / "here")) == 4
 
