@@ -534,8 +534,9 @@ def read_csv(path_or_bytes, name: str | None = None) -> tuple[np.ndarray, np.nda
 
     Rows are ``label,pixel0,...,pixel783`` (785 values) or, as in a Kaggle test.csv, the 784 pixels
     alone (labels None). A header line is optional (a first line that does not start with a
-    number); with one, the label column must come first and be called "label". Values are whole numbers 0..255,
-    labels 0..9. A bad row is reported with its line number. The file may be gzipped.
+    number); with one, the label column must come first and be called "label". Values are whole
+    numbers 0..255, labels 0..9. A bad row is reported with its line number. The file may be
+    gzipped. Speed: a second or two for a 60,000-row file (np.loadtxt in blocks).
     """
     data, name = _read_input(path_or_bytes, name)
     return _parse_csv(_maybe_gunzip(data, name), name)
