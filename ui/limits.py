@@ -1,0 +1,115 @@
+"""How much training one visitor may ask of a shared server, set in one place.
+
+The defaults suit a small hosted demo (a couple of cores shared by a few visitors at once).
+Whoever runs the server can raise or lower each limit, first match wins:
+
+1. an environment variable, e.g. ``MNIST_MAX_EPOCHS=500 streamlit run app.py``;
+2. the same name at the top level of ``.streamlit/secrets.toml`` (``MNIST_MAX_EPOCHS = 500``);
+3. the default below.
+
+A value that is not a whole number >= 1 is ignored with a note (shown on the Train page), never
+a crash; without a secrets file, step 2 is simply skipped.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mnistcore.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_epochs: int = 300          # the from-scratch preset needs 300 full-batch epochs (tiny ones)
+    max_width: int = 1024          # units in one hidden layer
+    max_layers: int = 3            # hidden layers
+    per_sample_max: int = 10_000   # per-sample SGD (batch 1) only on training sets up to this size
+    max_runs: int = 8              # runs kept per visitor in the runs table
+    notes: tuple[str, ...] = field(default=(), compare=False)  # overrides that were ignored, and why
+
+
+ENV_NAMES = {
+    "max_epochs": "MNIST_MAX_EPOCHS",
+    "max_width": "MNIST_MAX_WIDTH",
+    "max_layers": "MNIST_MAX_LAYERS",
+    "per_sample_max": "MNIST_PER_SAMPLE_MAX",
+    "max_runs": "MNIST_MAX_RUNS",
+}
+
+
+def _secrets() -> dict:
+    """Top-level values of the app's secrets file(s), or {} when there is none (or it is broken)."""
+    try:
+        import streamlit as st
+        files = st.get_option("secrets.files")
+        if not any(Path(f).expanduser().is_file() for f in files):
+            return {}  # st.secrets would raise (and log) without a file
+        return {k: v for k, v in st.secrets.to_dict().items() if not isinstance(v, dict)}
+    except Exception:  # a malformed secrets.toml must not take the page down
+        return {}
+
+
+def load(environ: dict[str, str] | None = None, secrets: dict | None = None) -> Limits:
+    """The limits in force: environment first, then secrets, then the defaults."""
+    environ = os.environ if environ is None else environ
+    secrets = _secrets() if secrets is None else secrets
+    values, notes = {}, []
+    for name, env in ENV_NAMES.items():
+        for source, where in ((environ, "environment variable"), (secrets, "secrets.toml entry")):
+            if env not in source:
+                continue
+            raw = source[env]
+            try:
+                value = int(str(raw).strip())
+                if value < 1:
+                    raise ValueError
+            except ValueError:
+                notes.append(f"{where} {env}={raw!r} is not a whole number >= 1; "
+                             "ignored")
+                continue
+            values[name] = value
+            break
+    return Limits(**values, notes=tuple(notes))
+
+
+def problems(config: TrainConfig, n_train: int, limits: Limits) -> list[str]:
+    """What in `config` this server does not allow, as sentences (empty list: all fine).
+
+    `n_train` is the size of the data set's training split (what train_size 0 means).
+    """
+    found = []
+    if config.epochs > limits.max_epochs:
+        found.append(f"{config.epochs} epochs: this server allows up to {limits.max_epochs} "
+                     f"({ENV_NAMES['max_epochs']}).")
+    if len(config.hidden) > limits.max_layers:
+        found.append(f"{len(config.hidden)} hidden layers: this server allows up to "
+                     f"{limits.max_layers} ({ENV_NAMES['max_layers']}).")
+    if config.hidden and max(config.hidden) > limits.max_width:
+        found.append(f"a hidden layer of {max(config.hidden)} units: this server allows up to "
+                     f"{limits.max_width} ({ENV_NAMES['max_width']}).")
+    used = config.train_size or n_train
+    if config.batch_size == 1 and used > limits.per_sample_max:
+        found.append(f"per-sample SGD on {used:,} images: this server allows it on up to "
+                     f"{limits.per_sample_max:,} ({ENV_NAMES['per_sample_max']}); choose a smaller "
+                     "training set or mini-batches.")
+    return found
+
+
+def fit(config: TrainConfig, n_train: int, limits: Limits) -> tuple[TrainConfig, list[str]]:
+    """`config` brought within `limits` (for presets and links), with a note per change."""
+    changes, notes = {}, []
+    if config.epochs > limits.max_epochs:
+        changes["epochs"] = limits.max_epochs
+        notes.append(f"epochs lowered from {config.epochs} to {limits.max_epochs}, this server's limit")
+    hidden = tuple(min(w, limits.max_width) for w in config.hidden[:limits.max_layers])
+    if hidden != config.hidden:
+        changes["hidden"] = hidden
+        notes.append(f"hidden layers {list(config.hidden)} cut to {list(hidden)}, this server's limit")
+    if config.batch_size == 1 and (config.train_size or n_train) > limits.per_sample_max:
+        size = min(limits.per_sample_max, n_train)
+        changes["train_size"] = 0 if size == n_train else size
+        notes.append(f"per-sample SGD is limited to {limits.per_sample_max:,} images here: "
+                     f"training on a random {size:,}")
+    return (dataclasses.replace(config, **changes) if changes else config), notes
