@@ -1,4 +1,86 @@
+"""Train: choose the settings, press Train, watch the network learn, then see what it learned."""
 import streamlit as st
 
-st.title("train")
-st.info("This page is being built.")
+from ui import data, state
+from ui import limits as lim
+from ui import training as tr
+
+st.title("Train a network")
+st.caption("Every setting of the network and its training, each formula beside the setting it belongs "
+           "to. The settings are in the page's link: share it to share the experiment.")
+
+limits = lim.load()
+ds = data.current_dataset()
+n_train = len(ds.y_train)
+names = [str(c) for c in ds.class_names]
+notes = [f"Server limits: {n}." for n in limits.notes] + tr.read_settings(limits, n_train)
+st.session_state.setdefault(state.TR_CONTINUE, False)
+
+run = tr.settle_active(limits)
+pressed = st.session_state.pop(state.TR_START, None)
+if run is None and pressed is not None:
+    config, problems = tr.check_settings(limits, n_train)
+    try:
+        if problems:
+            raise ValueError("; ".join(problems))
+        run = tr.start_run(config, ds, pressed)
+    except ValueError as err:
+        st.error(f"Training could not start: {err}", icon=":material/error:")
+training = run is not None
+
+state.show_notes(notes)
+tr.show_notes()
+tr.preset_picker(limits, n_train, locked=training)
+tr.settings_widgets(limits, n_train, locked=training)
+config, problems = tr.check_settings(limits, n_train)
+tr.write_settings(limits, n_train)
+
+go, stop, more = st.columns([1, 1, 5], vertical_alignment="center")
+go.button("Train", type="primary", on_click=tr.request_start, disabled=training or bool(problems),
+          icon=":material/play_arrow:", width="stretch")
+if training:
+    stop.button("Stop", on_click=tr.request_stop, icon=":material/stop:", width="stretch")
+    more.caption("The learning rate and batch size can be changed while it trains: from the next "
+                 "epoch on, marked on the charts.")
+else:
+    reason = tr.continue_reason(config) if config is not None else "the settings are not valid"
+    more.toggle("Continue from the current model", disabled=reason is not None, **state.bind(state.TR_CONTINUE),
+                help=f"Not possible now: {reason}." if reason else "Start from the current model's weights "
+                     "instead of fresh random ones (the optimizer starts afresh).")
+for problem in problems:
+    st.error(problem, icon=":material/block:")
+
+runs = st.session_state.get(state.TR_RUNS, [])
+view = tr.StreamlitView()  # the progress bar and live charts; training fills them in at the end
+if training:
+    view.progress_waiting(run)
+    view.charts(run)
+    st.caption(f"Run #{run.number}: {tr.describe(run.config)}, from {run.start}.")
+elif runs:
+    view.show_run(runs[-1])
+    tr.run_status(runs[-1])
+else:
+    view.show_curve(tr.figs.empty_curve(), config.epochs if config else None, [])
+    st.caption("Press **Train**: the charts fill in as the network learns.")
+
+held = st.session_state.get(state.TRAINED_MODEL)
+if held is not None:
+    st.header("What the network learned")
+    res = tr.results(held[0], ds, data.dataset_key(ds))
+    if res is None:
+        st.info(f"{ds.name} has no test split to score the model on.")
+    else:
+        st.caption(f"The current model ({held[1].get('source', 'a file')}) on the {len(ds.y_test):,} test "
+                   f"images of {ds.name}, which it never trained on.")
+        tr.show_results(res, ds, names)
+
+if runs:
+    st.header("Runs so far")
+    tr.runs_table(runs, limits)
+
+st.header("Model file")
+tr.model_files(limits, n_train, locked=training)
+
+if training:  # last, so that the whole page is drawn (not greyed out) while the charts fill in
+    tr.resume(run, view, limits)
+    st.rerun()  # draw the page again, idle, with the new run's results
