@@ -29,11 +29,12 @@ def shipped_model() -> tuple[MLP, dict]:
     return model, meta
 
 
-def trained_model() -> MLP | None:
-    """The model of this visitor's Train page, if there is one."""
+def trained_model() -> tuple[MLP, dict] | None:
+    """(model, meta) of this visitor's Train page, if there is one."""
     value = st.session_state.get(TRAINED_MODEL)
-    value = value[0] if isinstance(value, tuple) else getattr(value, "model", value)
-    return value if isinstance(value, MLP) else None
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], MLP):
+        return value[0], dict(value[1] or {})
+    return None
 
 
 def clear() -> None:
@@ -46,7 +47,9 @@ st.write("Draw a digit with the mouse (or a finger): the network reads it each t
 options = [READY] + ([YOURS] if trained_model() is not None else [])
 choice = st.radio("Model", options, horizontal=True, key=MODEL) if len(options) > 1 else READY
 if choice == YOURS:
-    model, names = trained_model(), [str(c) for c in range(10)]
+    model, meta = trained_model()
+    if meta.get("dataset", "mnist") != "mnist":
+        st.warning(f"This model learned {meta['dataset']}, not digits: it names what it was trained on.")
 else:
     try:
         model, meta = shipped_model()
@@ -55,7 +58,7 @@ else:
                  f"`python -m mnistcore train --preset default --save {SHIPPED_MODEL.relative_to(SHIPPED_MODEL.parents[2])}`, "
                  "or train one on the Train page.")
         st.stop()
-    names = meta.get("class_names") or [str(c) for c in range(10)]
+names = meta.get("class_names") or [str(c) for c in range(10)]
 
 source = st.radio("Input", [DRAW, FILE], horizontal=True, key=SOURCE, label_visibility="collapsed")
 left, right = st.columns(2)

@@ -122,12 +122,16 @@ def test_the_train_pages_model_can_be_chosen(at):
     model = init_mlp((784, 16, 10), rng=np.random.default_rng(0))
     model.b[-1][:] = 0
     model.b[-1][3] = 100.0                                  # this model always says 3
-    at.session_state[TRAINED_MODEL] = model
+    at.session_state[TRAINED_MODEL] = (model, {"dataset": "mnist", "class_names": list("0123456789")})
     inject(at, drawing("0"))
     assert metric(at, "Prediction").value == "0"            # still the ready model
     at.radio(key="draw_model").set_value("Your model from the Train page").run()
     assert not at.exception
     assert metric(at, "Prediction").value == "3"
+    fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"]
+    at.session_state[TRAINED_MODEL] = (model, {"dataset": "fashion", "class_names": fashion})
+    at.run()
+    assert metric(at, "Prediction").value == "Dress" and "fashion" in at.warning[0].value
 
 
 def test_missing_shipped_model_says_how_to_rebuild_it(monkeypatch, tmp_path):
