@@ -323,12 +323,14 @@ def grid_2d(name: str, n: int = 300) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 # -- from the toy to the network ------------------------------------------------------------
 
-UPDATE_RULES = {
+UPDATE_RULES = {   # broken into short lines, so that the three fit side by side
     "sgd": r"\theta \leftarrow \theta - \eta\, \nabla f(\theta)",
-    "momentum": r"v \leftarrow \mu v - \eta\, \nabla f(\theta), \qquad \theta \leftarrow \theta + v "
-                r"\qquad (\mu = 0.9)",
-    "adam": r"m \leftarrow \beta_1 m + (1-\beta_1)\, g,\quad s \leftarrow \beta_2 s + (1-\beta_2)\, g^2,\quad "
-            r"\theta \leftarrow \theta - \eta\, \frac{m / (1-\beta_1^k)}{\sqrt{s / (1-\beta_2^k)} + \epsilon}",
+    "momentum": r"\begin{aligned} v &\leftarrow \mu v - \eta\, \nabla f(\theta) \\ "
+                r"\theta &\leftarrow \theta + v \qquad (\mu = 0.9) \end{aligned}",
+    "adam": r"\begin{aligned} g &= \nabla f(\theta) \\ m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ "
+            r"s &\leftarrow \beta_2 s + (1-\beta_2)\, g^2 \\ "
+            r"\theta &\leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat s} + \epsilon} \\ "
+            r"&\hat m = \tfrac{m}{1-\beta_1^k},\ \hat s = \tfrac{s}{1-\beta_2^k} \end{aligned}",
 }
 
 # The three ways to feed the data of the seed notebooks, each at a learning rate that suits it

@@ -123,7 +123,7 @@ else:
                     format_func={"steps": "optimizer steps", "samples": "samples seen",
                                  "seconds": "seconds of training"}.get)
     st.plotly_chart(batch_modes_figure(curves, axis), key="gd_modes")
-    st.caption(" · ".join(f"{label}: batch {m['batch_size'] or 2000}, η = {m['lr']:g}, {m['epochs']} epochs"
+    st.caption(" · ".join(f"{label}: batch {m['batch_size'] or 2000}, η = {m['lr']:g}, {m['epochs']} epoch{'s' * (m['epochs'] != 1)}"
                           for label, m in descent.BATCH_MODES.items()))
     for label, c in curves.items():
         if c["message"]:

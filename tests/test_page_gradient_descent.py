@@ -64,7 +64,7 @@ def test_page_shows_both_animations_with_their_frames(at):
     legend = [t["name"] for t in two_d["data"] if t.get("showlegend") is not False]
     assert legend[:3] == ["gradient descent", "momentum", "Adam"]
     formulas = " ".join(latex(at))
-    assert r"v \leftarrow \mu v" in formulas and r"\beta_1" in formulas
+    assert r"\leftarrow \mu v - \eta" in formulas and r"\beta_1" in formulas
     assert any("Why momentum helps in a narrow valley" in md.value for md in at.markdown)
 
 

@@ -190,7 +190,7 @@ def batch_modes_figure(curves: dict[str, dict[str, np.ndarray]], x: str = "steps
         if len(c["batch_loss"]):
             fig.add_trace(go.Scatter(x=c[x], y=c["batch_loss"], mode="lines", legendgroup=label,
                                      name=f"{label}: loss of each step's batch", showlegend=False,
-                                     opacity=0.3, line=dict(color=color, width=1)))
+                                     opacity=0.2, line=dict(color=color, width=1)))
         fig.add_trace(go.Scatter(x=c["eval_" + x], y=c["loss"], mode="lines+markers", legendgroup=label,
                                  name=label, line=dict(color=color, width=3), marker=dict(size=4)))
         top = max(top, float(np.nanmax(c["loss"])))
