@@ -88,15 +88,15 @@ else:
 st.header(f"Image #{index}: {names[labels[index]]}")
 picture, about = st.columns([3, 2], gap="large")
 image = images[index]
-picture.plotly_chart(figs.image_heatmap(image), config={"displayModeBar": False})
+picture.plotly_chart(figs.image_heatmap(image, height=490), config={"displayModeBar": False})
 with about:
     st.number_input("Image index in the split", 0, len(images) - 1, step=1, **state.bind(state.DS_INDEX))
     st.markdown(f"Label: **{names[labels[index]]}** ({split} split, {len(images):,} images)")
     st.markdown(f"The picture is 28 x 28 = 784 numbers from 0 (black) to 255 (white); "
                 f"{int((image > 0).sum())} of them are not 0.")
-    st.markdown("The network reads them row after row as one vector of 784 inputs, each pixel value "
-                "$p_i$ divided by 255:")
-    st.latex(r"x_i = \frac{p_i}{255} \in [0, 1], \qquad i = 1, \dots, 784")
+    st.markdown("The network reads them row after row as one vector of 784 inputs "
+                "$x_1, \\dots, x_{784}$, each pixel value $p_i$ scaled to [0, 1]:")
+    st.latex(r"x_i = \frac{p_i}{255}")
 
 st.header("Classes")
 train_stats, test_stats = data.split_stats(ds, "train"), data.split_stats(ds, "test")
@@ -109,13 +109,16 @@ with table:
         "train %": np.round(100 * train_stats.counts / max(train_stats.counts.sum(), 1), 1),
         "test": test_stats.counts,
         "test %": np.round(100 * test_stats.counts / max(test_stats.counts.sum(), 1), 1),
-    }, hide_index=True)
+    }, hide_index=True, column_config={share: st.column_config.NumberColumn(format="%.1f")
+                                       for share in ("train %", "test %")})
     for name, counts in (("train", train_stats.counts), ("test", test_stats.counts)):
         if not counts.sum():
             continue
         most, least = int(np.argmax(counts)), int(np.argmin(counts))
         if counts[least] == 0:
             st.warning(f"{name}: class {names[least]} has no examples at all.")
+        elif counts[most] == counts[least]:
+            st.markdown(f"**{name}**: every class has {counts[most]:,} examples: perfectly balanced (**1.00x**).")
         else:
             st.markdown(f"**{name}**: the most common class, {names[most]} ({counts[most]:,}), has "
                         f"**{counts[most] / counts[least]:.2f}x** as many examples as the rarest, "
@@ -124,11 +127,14 @@ with table:
 
 stats = train_stats if split == "train" else test_stats
 st.header("Mean image per class")
-st.caption(f"The average of all {split} images of each class: where the ink usually is.")
+st.caption(f"The average of all {split} images of each class: the brighter a pixel, the more often "
+           "that class covers it.")
 st.plotly_chart(figs.mean_images_figure(stats.means, names), config={"displayModeBar": False})
 
 st.header("Pixel intensities")
 log_y = st.toggle("Logarithmic count axis", value=True)
 st.plotly_chart(figs.pixel_histogram_figure(stats.pixels, log_y=log_y))
-st.caption(f"All {stats.pixels.sum():,} pixels of the {split} split. {100 * stats.pixels[0] / max(stats.pixels.sum(), 1):.0f}% "
-           "are exactly 0, the black background; the ink is mostly near 255 with soft edges between.")
+total = max(int(stats.pixels.sum()), 1)
+st.caption(f"All {total:,} pixels of the {split} split: {100 * stats.pixels[0] / total:.0f}% are exactly 0, "
+           f"the black background, and {100 * stats.pixels[128:].sum() / total:.0f}% are brighter than "
+           "half (128 and up); the rest lie in between, mostly at the soft edges of shapes.")

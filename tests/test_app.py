@@ -138,6 +138,15 @@ def test_dataset_link_reproduces_the_view():
     assert plotly_specs(again)[0]["data"][1]["customdata"] == shown
 
 
+@pytest.mark.skipif(not data.available()["fashion"], reason="Fashion-MNIST is not installed here")
+def test_fashion_from_the_link_with_its_class_names():
+    at = open_page("pages/dataset.py", {"dataset": "fashion", "split": "test", "class": "9", "seed": "0", "index": "0"})
+    assert not at.exception and not at.warning
+    assert list(at.dataframe[0].value["class"]) == list(data.FASHION_CLASSES)
+    assert at.header[0].value == "Image #0: Ankle boot"  # Fashion-MNIST's first test image
+    assert "perfectly balanced" in texts(at, "markdown")
+
+
 @pytest.mark.parametrize("query, words", [
     ({"split": "validation"}, ["split=validation", "train"]),
     ({"class": "ten", "seed": "-4"}, ["class=ten", "seed=-4"]),
