@@ -26,7 +26,7 @@ SCHEDULES = {"constant": constant, "step": step, "cosine": cosine}
 
 FORMULAS = {
     "constant": r"\eta_e = \eta",
-    "step": r"\eta_e = \eta \cdot 0.5^{\lfloor e / (E/4) \rfloor}",
+    "step": r"\eta_e = \eta \cdot 0.5^{\lfloor e / \lfloor E/4 \rfloor \rfloor}",
     "cosine": r"\eta_e = \tfrac{\eta}{2}\left(1 + \cos\frac{\pi e}{E}\right)",
 }
 
