@@ -113,6 +113,9 @@ st.write("Every MNIST digit was scaled to fit a 20x20 box and placed in the 28x2
          "centre of mass sits in the middle. The network has only ever seen digits like that: a "
          "pixel in a corner it never saw ink in has weights that were never trained. So your "
          "drawing is made the same way before the network reads it.")
+st.latex(r"(\bar r, \bar c) = \frac{\sum_{r,c} x_{rc}\,(r, c)}{\sum_{r,c} x_{rc}} \;\to\; (14, 14)")
+st.caption("Crop to the ink, scale the longer side to 20 pixels, then shift the digit so that its centre "
+           "of mass (the ink-weighted mean row and column) lands on the middle of the 28x28 square.")
 if st.toggle("Show the prediction without this preprocessing", key=RAW):
     p_raw, x_raw = predict_image(model, image, preprocess=False)
     a, b = st.columns(2)
