@@ -21,7 +21,9 @@ from typing import Callable
 
 import numpy as np
 
+from .config import TrainConfig
 from .optimizers import OPTIMIZERS, make_optimizer
+from .train import Trainer, evaluate
 
 DIVERGENCE_LIMIT = 1e6   # |theta| beyond this counts as blown up (no toy minimum lies past 5)
 
@@ -344,7 +346,7 @@ BATCH_MODES: dict[str, dict] = {
 
 def batch_mode_curves(images: np.ndarray, labels: np.ndarray, modes: dict[str, dict] | None = None,
                       n: int = 2000, hidden: tuple[int, ...] = (32,), seed: int = 0,
-                      checkpoints: int = 40) -> dict[str, dict[str, np.ndarray]]:
+                      checkpoints: int = 40) -> dict[str, dict]:
     """Train one small MLP per batch mode on the same ``n`` images and record its loss.
 
     ``images`` (N, 28, 28) uint8 (or (N, 784)) and ``labels`` (N,); a seeded
@@ -354,13 +356,11 @@ def batch_mode_curves(images: np.ndarray, labels: np.ndarray, modes: dict[str, d
     ``batch_loss`` (the loss of the batch each step trained on: what the
     optimizer sees, noisy for small batches) and, at about ``checkpoints``
     log-spaced steps and every epoch's end, ``eval_steps``, ``eval_samples``,
-    ``eval_seconds`` and ``loss`` (the loss on all n images). Seconds are pure
+    ``eval_seconds`` and ``loss`` (the loss on all n images), and ``message``:
+    the trainer's sentence if the run diverged, else "". Seconds are pure
     training time as ``mnistcore.train.Trainer`` measures it (scoring excluded),
     so they, unlike everything else here, vary from machine to machine.
     """
-    from .config import TrainConfig
-    from .train import Trainer, evaluate
-
     modes = BATCH_MODES if modes is None else modes
     if not 1 <= n <= len(labels):
         raise ValueError(f"n must be from 1 to the {len(labels)} images given; got {n}")
@@ -371,8 +371,8 @@ def batch_mode_curves(images: np.ndarray, labels: np.ndarray, modes: dict[str, d
         config = TrainConfig(hidden=tuple(hidden), batch_size=mode["batch_size"], epochs=mode["epochs"],
                              lr=mode["lr"], seed=seed)
         per_epoch = -(-n // mode["batch_size"]) if mode["batch_size"] else 1
-        # A step event after every step; the "test set" is a token one: only training loss matters here.
-        trainer = Trainer(config, (x, y, x[:1], y[:1]), points_per_epoch=per_epoch, score_steps=False)
+        # A step event after every step, and no test set: only the training loss matters here.
+        trainer = Trainer(config, (x, y, x[:0], y[:0]), points_per_epoch=per_epoch, score_steps=False)
         eval_at = set(np.geomspace(1, per_epoch * mode["epochs"], checkpoints).round().astype(int).tolist())
         c = {key: [] for key in ("steps", "samples", "seconds", "batch_loss",
                                  "eval_steps", "eval_samples", "eval_seconds", "loss")}
