@@ -29,7 +29,7 @@ def main() -> None:
                         help="page and query string to open")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot-dataset.png")
     parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--height", type=int, default=1460)
     parser.add_argument("--full-page", action="store_true", help="the whole page, not just the view")
     args = parser.parse_args()
 

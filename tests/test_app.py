@@ -202,6 +202,7 @@ def test_upload_browses_the_file_and_a_bad_file_keeps_it():
     at.get("file_uploader")[0].upload("mine.npz", npz_bytes(x, y)).run()
     assert not at.exception and not at.error
     assert at.session_state["dataset"] == "upload"
+    assert not at.get("file_uploader")[0].value            # the bytes are not kept twice
     specs = plotly_specs(at)
     assert len(specs[0]["data"][1]["customdata"]) == 12
     np.testing.assert_array_equal(array(specs[1]["data"][0]["z"]), x[specs[0]["data"][1]["customdata"][0]])
@@ -212,6 +213,7 @@ def test_upload_browses_the_file_and_a_bad_file_keeps_it():
         at.get("file_uploader")[0].set_value(bad).run()
         assert not at.exception
         assert bad[0] in texts(at, "error")
+        assert at.get("file_uploader")[0].value              # kept, e.g. to add a missing labels file
         assert at.session_state["dataset"] == "upload"          # the good upload stays
         np.testing.assert_array_equal(at.dataframe[0].value["train"], np.bincount(y, minlength=10))
 

@@ -22,7 +22,8 @@ from mnistcore.figures.dataset import class_counts, class_means, pixel_counts
 from ui import state
 
 UPLOAD_DIGEST = "upload_digest"                       # session key: sha256 of the uploaded bytes
-UPLOADER = "w_uploader"                               # widget key of the file uploader
+UPLOADER = "w_uploader"                               # widget key of the file uploader, + a number
+UPLOADS_TAKEN = "uploads_taken"                       # session key: successful uploads so far
 
 
 @st.cache_resource(show_spinner="Loading the data set (once for the whole server)...")
@@ -119,11 +120,20 @@ def accept_upload(files: list[tuple[bytes, str]]) -> str | None:
     return None
 
 
+def _uploader_key() -> str:
+    return f"{UPLOADER}{st.session_state.get(UPLOADS_TAKEN, 0)}"
+
+
 def _on_upload() -> None:
-    files = st.session_state.get(UPLOADER)
+    files = st.session_state.get(_uploader_key())
     if not files:  # the visitor removed the files from the widget: keep the data set
         return
-    st.session_state[state.UPLOAD_ERROR] = accept_upload([(f.getvalue(), f.name) for f in files])
+    error = accept_upload([(f.getvalue(), f.name) for f in files])
+    st.session_state[state.UPLOAD_ERROR] = error
+    if error is None:
+        # A fresh, empty uploader: the widget would otherwise keep a second copy of the bytes
+        # (up to maxUploadSize) for as long as the session lives.
+        st.session_state[UPLOADS_TAKEN] = st.session_state.get(UPLOADS_TAKEN, 0) + 1
 
 
 def upload_widget() -> None:
@@ -132,7 +142,7 @@ def upload_widget() -> None:
         # Any file type: MNIST's own IDX names (train-images-idx3-ubyte) have no extension to
         # filter on, and the reader tells by content what a file is and what is wrong with it.
         "Data set files: an IDX pair, a .npz or a CSV", type=None, accept_multiple_files=True,
-        key=UPLOADER, on_change=_on_upload,
+        key=_uploader_key(), on_change=_on_upload,
         help="IDX as MNIST ships them (raw or .gz): an images and a labels file, and a t10k/test pair "
              "if you have one. A Keras-style .npz with x_train, y_train (and x_test, y_test). A CSV "
              "with the label first and 784 pixel values per row. Without a test split, 1 in 7 "
