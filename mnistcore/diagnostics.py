@@ -23,6 +23,7 @@ import numpy as np
 from .augment import augment
 from .config import SCHEDULE_NAMES, TrainConfig
 from .model import MLP
+from .predict import layer_outputs
 from .schedules import lr_at
 from .train import Trainer, as_inputs, evaluate
 
@@ -94,10 +95,11 @@ def constant_units(model: MLP, X: np.ndarray, tol: float = 0.0) -> list[np.ndarr
     Such a unit tells the next layer nothing about the input. For ReLU it is "dead": its z is
     negative for every input, so it outputs 0 and, since relu'(z) = 0 there, no gradient ever
     reaches its weights to bring it back. ``X`` is uint8 images (n, 28, 28) or inputs (n, 784).
+    The forward pass writes nothing to the model, so a model shared between visitors is safe.
     """
     if len(X) < 2:
         raise ValueError(f"need at least 2 inputs to see whether a unit varies; got {len(X)}")
-    hidden = model.activations(as_inputs(np.asarray(X), model.dtype))[:-1]
+    hidden = layer_outputs(model, as_inputs(np.asarray(X), model.dtype))[:-1]
     return [np.ptp(a, axis=0) <= tol for a in hidden]
 
 
@@ -119,9 +121,10 @@ class GradientFlow:
     config: TrainConfig
     epoch_fraction: np.ndarray   # (n_points,)
     grad_norms: np.ndarray       # (n_points, n_layers)
-    dead: np.ndarray             # (n_hidden,) share of dead units at the end
+    dead: np.ndarray             # (n_hidden,) share of dead units at the end (NaN if diverged)
     test_accuracy: float | None
     train_seconds: float
+    status: str                  # "done" or "diverged" (the loss became NaN or infinite)
 
     @property
     def first_over_last(self) -> np.ndarray:
@@ -142,15 +145,24 @@ def gradient_flow(config: TrainConfig, dataset, points_per_epoch: int = 10,
     trainer = Trainer(config, (x_train, y_train, x_test[:PROBE_SIZE], y_test[:PROBE_SIZE]),
                       points_per_epoch=points_per_epoch, score_steps=False)
     when, norms, last = [], [], None
-    for event in trainer.run():
-        if event.kind == "done":
-            continue
-        when.append(event.epoch_fraction)
-        norms.append(event.grad_norms)
-        last = event
+    # Too large a learning rate is one of the things shown here: its overflow is reported as
+    # status "diverged", not as NumPy warnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for event in trainer.run():
+            if event.kind == "done":
+                continue
+            when.append(event.epoch_fraction)
+            norms.append(event.grad_norms)
+            last = event
     probe = _probe(dataset) if probe is None else probe
-    return GradientFlow(config, np.array(when), np.array(norms), dead_units(trainer.model, probe),
-                        last.test_accuracy if last is not None else None, trainer.train_seconds)
+    if trainer.status == "diverged":  # non-finite weights: no unit is meaningfully dead or alive
+        dead = np.full(len(config.hidden), np.nan)
+    else:
+        dead = dead_units(trainer.model, probe)
+    n_layers = len(config.hidden) + 1
+    return GradientFlow(config, np.array(when, dtype=float), np.array(norms, dtype=float).reshape(-1, n_layers), dead,
+                        last.test_accuracy if last is not None else None, trainer.train_seconds,
+                        trainer.status)
 
 
 # --- capacity ----------------------------------------------------------------------------------
@@ -206,7 +218,8 @@ class FitCurves:
     best_epoch: int
     status: str                  # "done", "early_stopped" or "diverged"
     message: str
-    test_accuracy: float | None  # of the model the run returned (restored weights if stopped early)
+    test_loss: float | None      # of the model the run returned (restored weights if stopped early)
+    test_accuracy: float | None
     final_val_accuracy: float    # of that model on the validation images
 
 
@@ -222,7 +235,7 @@ def fit_curves(config: TrainConfig, dataset) -> FitCurves:
     h = [e for e in trainer.history if e.kind == "epoch"]
     val_loss = np.array([e.val_loss if e.val_loss is not None else math.nan for e in h])
     _, final_val = evaluate(trainer.model, trainer.x[trainer.val_idx], trainer.y[trainer.val_idx])
-    _, test_acc = evaluate(trainer.model, x_test, y_test)
+    test_loss, test_acc = evaluate(trainer.model, x_test, y_test)
     return FitCurves(
         config=trainer.config, epoch=np.array([e.epoch for e in h]),
         train_loss=np.array([e.train_loss for e in h]), val_loss=val_loss,
@@ -232,7 +245,8 @@ def fit_curves(config: TrainConfig, dataset) -> FitCurves:
         # The Trainer keeps a new best only on a strict improvement, so the first minimum.
         best_epoch=int(np.nanargmin(val_loss)) + 1 if np.isfinite(val_loss).any() else 0,
         status=trainer.status, message=last.message if last is not None else "",
-        test_accuracy=_none_if_nan(test_acc), final_val_accuracy=final_val)
+        test_loss=_none_if_nan(test_loss), test_accuracy=_none_if_nan(test_acc),
+        final_val_accuracy=final_val)
 
 
 def schedule_curves(lr: float, epochs: int, names: Sequence[str] = SCHEDULE_NAMES) -> dict[str, np.ndarray]:

@@ -79,19 +79,25 @@ def _neighbourhood(x: np.ndarray, reduce: Callable) -> np.ndarray:
     return reduce(out, p[:, 1:-1, 2:])        # right
 
 
-def thickness(images: np.ndarray, steps: int) -> np.ndarray:
+def thickness(images: np.ndarray, steps: float) -> np.ndarray:
     """Strokes made thicker (``steps`` > 0, grey dilation) or thinner (< 0, grey erosion).
 
-    Each step replaces every pixel by the maximum (dilation) or minimum (erosion) of itself
-    and its four neighbours, which grows or shrinks a stroke by about one pixel on each side.
+    Each whole step replaces every pixel by the maximum (dilation) or minimum (erosion) of
+    itself and its four neighbours, which grows or shrinks a stroke by about one pixel on each
+    side. A fractional step blends the two whole steps around it, as a stroke edge that covers
+    part of a pixel would: MNIST strokes are only 2-3 pixels wide, so a whole step of erosion
+    already rubs out much of a digit.
     """
-    if int(steps) != steps:
-        raise ValueError(f"thickness steps must be a whole number; got {steps!r}")
+    if not np.isfinite(steps):
+        raise ValueError(f"thickness steps must be a finite number; got {steps!r}")
     x = as_images(images)
     reduce = np.maximum if steps > 0 else np.minimum
-    for _ in range(abs(int(steps))):
+    whole, part = divmod(abs(float(steps)), 1.0)
+    for _ in range(int(whole)):
         x = _neighbourhood(x, reduce)
-    return x.copy() if steps == 0 else x
+    if part:
+        x = (1 - part) * x + part * _neighbourhood(x, reduce)
+    return x.copy() if steps == 0 else x.astype(np.float32, copy=False)
 
 
 PERTURBATIONS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
@@ -102,7 +108,18 @@ PERTURBATIONS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 LEVELS: dict[str, tuple[float, ...]] = {
     "noise": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6),
     "rotation": (0, 10, 20, 30, 45, 60, 90),
-    "thickness": (-2, -1, 0, 1, 2, 3),
+    "thickness": (-1, -0.5, 0, 0.5, 1, 2, 3),
+}
+# What each perturbation does to pixel p of image x, in LaTeX, and a note on its symbols.
+FORMULAS = {
+    "noise": r"x' = \operatorname{clip}(x + \sigma\varepsilon,\ 0,\ 1)",
+    "rotation": r"x'(p) = x\big(R_{-\theta}(p - c) + c\big)",
+    "thickness": r"x'(p) = \max_{q \in N(p)} x(q)",
+}
+FORMULA_NOTES = {
+    "noise": "ε: one fixed pattern of standard normal noise",
+    "rotation": "c: the centre; between pixels, bilinear interpolation",
+    "thickness": "N(p): p and its 4 neighbours, once per step; min makes strokes thinner",
 }
 LEVEL_LABELS = {
     "noise": "noise σ (pixel values run 0 to 1)",

@@ -113,6 +113,14 @@ def test_a_too_large_learning_rate_kills_many_relu_units(small, flows):
     assert burnt.dead.mean() > 0.25 and burnt.dead.mean() > 4 * fresh.mean()
 
 
+def test_a_diverged_run_says_so_and_counts_no_dead_units(small):
+    relu = GRADIENT_FLOW_CONFIGS["relu"].replace(lr=50.0, epochs=1, train_size=1000)
+    flow = gradient_flow(relu, small, points_per_epoch=2)
+    assert flow.status == "diverged"
+    assert flow.dead.shape == (5,) and np.isnan(flow.dead).all()
+    assert flow.grad_norms.shape[1] == 6
+
+
 # --- capacity ----------------------------------------------------------------------------------
 
 def test_capacity_sweep_yields_one_point_per_width_and_wider_fits_better(small):

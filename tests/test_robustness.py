@@ -78,18 +78,21 @@ def test_rotation_there_and_back_is_close_to_the_original(test_set):
 
 def test_thickness_grows_and_shrinks_strokes_by_a_pixel_a_step(test_set):
     x = test_set[0][:100]
-    ink = [thickness(x, k).sum() for k in (-2, -1, 0, 1, 2)]
-    assert ink == sorted(ink) and len(set(ink)) == 5
+    ink = [thickness(x, k).sum() for k in (-2, -1, -0.5, 0, 0.5, 1, 2)]
+    assert ink == sorted(ink) and len(set(ink)) == 7
     # A one-pixel dot grows into a plus of 5 pixels, then a diamond of 13; erosion removes it.
     assert (thickness(dot(14, 14), 1) > 0).sum() == 5
     assert (thickness(dot(14, 14), 2) > 0).sum() == 13
     assert thickness(dot(14, 14), -1).sum() == 0
-    # A thin line eroded once vanishes, a 3-pixel-wide bar keeps its middle row.
+    # A half step is half way between the whole steps around it.
+    np.testing.assert_allclose(thickness(dot(14, 14), 1.5),
+                               (thickness(dot(14, 14), 1) + thickness(dot(14, 14), 2)) / 2)
+    # A 3-pixel-wide bar eroded once keeps its middle row (13 of 15 pixels: the ends wear too).
     bar = np.zeros((1, 28, 28), np.uint8)
     bar[0, 10:13, 5:20] = 255
     assert (thickness(bar, -1)[0] > 0).sum() == 13
-    with pytest.raises(ValueError, match="whole number"):
-        thickness(bar, 0.5)
+    with pytest.raises(ValueError, match="finite"):
+        thickness(bar, float("nan"))
 
 
 def test_bad_input_is_refused_with_a_message(test_set):
@@ -122,7 +125,7 @@ def test_accuracy_falls_as_noise_and_rotation_grow(model, test_set):
     assert np.all(np.diff(rotation) < 0)
     assert rotation[-1] < 0.4
     # Stroke width: the further from the original width, the worse, both ways.
-    width = accuracy_curve(model, x, y, "thickness", (-2, -1, 0, 1, 2, 3)).accuracy
+    width = accuracy_curve(model, x, y, "thickness", (-1, -0.5, 0, 1, 2, 3)).accuracy
     assert width.argmax() == 2
     assert width[0] < width[1] and width[3] > width[4] > width[5]
 
