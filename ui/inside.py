@@ -1,0 +1,133 @@
+"""The "Inside the network" page's session keys, model choice and cached heavy work.
+
+Every run here is short and seeded, so its result depends only on (data set, config): it is
+computed once per server process in ``st.cache_data`` and shared by every visitor. Configs go in
+as JSON text (the cache key), data sets and models as unhashed ``_`` arguments beside a key that
+names their content (``ui.data.dataset_key``, ``ui.lab.model_key``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from mnistcore import data, diagnostics, robustness
+from mnistcore.config import TrainConfig
+from mnistcore.model import MLP
+from ui import state
+from ui.data import dataset_key
+from ui.lab import model_key, ready_model
+
+# --- session keys (widget keys double as URL parameter names: bind="query-params") -------------
+TAB = "inside"              # which tab is open
+PATIENCE = "patience"       # early stopping patience, epochs
+VAL_SPLIT = "val_split"     # share of the training subset held out for validation
+SCHEDULE = "schedule"       # learning-rate schedule of the overfitting run
+AUG_SEED = "inside_aug_seed"  # seed of the augmentation preview ("New samples" adds 1)
+
+ROBUSTNESS_SAMPLES = 2000   # test images scored at each perturbation level
+PREVIEW_IMAGES, PREVIEW_COPIES = 6, 5
+
+
+def _config(text: str) -> TrainConfig:
+    return TrainConfig.from_dict(json.loads(text))
+
+
+def _text(config: TrainConfig) -> str:
+    return json.dumps(config.to_dict(), sort_keys=True)
+
+
+# --- cached runs -------------------------------------------------------------------------------
+
+@st.cache_data(max_entries=32, show_spinner="Training a short run to watch its gradients (once) ...")
+def _flow(key: str, config: str, _ds: data.Dataset) -> diagnostics.GradientFlow:
+    return diagnostics.gradient_flow(_config(config), _ds)
+
+
+def gradient_flow(ds: data.Dataset, config: TrainConfig) -> diagnostics.GradientFlow:
+    return _flow(dataset_key(ds), _text(config), ds)
+
+
+@st.cache_data(max_entries=8, show_spinner="Training 5 networks, 16 to 256 hidden units, 3 epochs on "
+                                            "10,000 images each (once for the whole server) ...")
+def _capacity(key: str, config: str, widths: tuple[int, ...], _ds: data.Dataset) -> list[diagnostics.CapacityPoint]:
+    return list(diagnostics.capacity_sweep(_ds, widths, _config(config)))
+
+
+def capacity(ds: data.Dataset) -> list[diagnostics.CapacityPoint]:
+    return _capacity(dataset_key(ds), _text(diagnostics.CAPACITY_CONFIG), diagnostics.CAPACITY_WIDTHS, ds)
+
+
+def capacity_table(points: list[diagnostics.CapacityPoint]) -> dict[str, list]:
+    """The sweep as table columns, accuracies as percentages."""
+    pct = lambda a: f"{a:.2%}" if a is not None else "n/a"  # noqa: E731
+    return {"hidden units": [p.width for p in points], "parameters": [p.parameters for p in points],
+            "train accuracy": [pct(p.train_accuracy) for p in points],
+            "test accuracy": [pct(p.test_accuracy) for p in points],
+            "training seconds": [round(p.train_seconds, 2) for p in points]}
+
+
+@st.cache_data(max_entries=64, show_spinner="Training on a small subset until it overfits (once) ...")
+def _fit(key: str, config: str, _ds: data.Dataset) -> diagnostics.FitCurves:
+    return diagnostics.fit_curves(_config(config), _ds)
+
+
+def fit_curves(ds: data.Dataset, config: TrainConfig) -> diagnostics.FitCurves:
+    return _fit(dataset_key(ds), _text(config), ds)
+
+
+@st.cache_data(max_entries=32, show_spinner="Scoring perturbed test images ...")
+def _robustness(key: str, _model: MLP, _x: np.ndarray, _y: np.ndarray) -> dict[str, robustness.RobustnessCurve]:
+    return robustness.robustness_curves(_model, _x, _y)
+
+
+# --- the model the robustness and dead-unit views look at ----------------------------------------
+
+@dataclass(frozen=True)
+class Current:
+    model: MLP
+    label: str       # short, for a legend: "your model" or "ready-trained model"
+    name: str        # for sentences, with its layer sizes
+    warning: str     # why its numbers may not be fair here ("" if none)
+
+
+def current_model(ds: data.Dataset) -> Current:
+    """The visitor's model from the Train page, else the shipped one (or a quick stand-in)."""
+    held = st.session_state.get(state.TRAINED_MODEL)
+    if isinstance(held, tuple) and isinstance(held[0], MLP):
+        model, meta = held
+        trained_on = meta.get("dataset") if isinstance(meta, dict) else None
+        warning = ""
+        if trained_on and trained_on not in (ds.name, dataset_key(ds)):
+            warning = f"Your model learned {trained_on}; here it is scored on {ds.name} images."
+        return Current(model, "your model", f"your model from the Train page ({_sizes(model)})", warning)
+    model, note = ready_model()
+    warning = note
+    if ds.name != "mnist":
+        warning = (f"The ready-trained model learned MNIST digits; here it is scored on {ds.name} "
+                   "images. Train a model on this data set (Train page) for a fair picture.")
+    return Current(model, "ready-trained model", f"the ready-trained model ({_sizes(model)})", warning)
+
+
+def _sizes(model: MLP) -> str:
+    return "-".join(map(str, model.sizes))
+
+
+def probe_images(ds: data.Dataset) -> np.ndarray:
+    """The images dead units are counted on: the first 1,000 test images (or training images)."""
+    return (ds.x_test if len(ds.x_test) else ds.x_train)[:diagnostics.PROBE_SIZE]
+
+
+def robustness_curves(ds: data.Dataset, current: Current) -> dict[str, robustness.RobustnessCurve] | None:
+    """The current model's accuracy curves on the first 2,000 test images (None without a test set)."""
+    x, y = ds.x_test[:ROBUSTNESS_SAMPLES], ds.y_test[:ROBUSTNESS_SAMPLES]
+    if len(y) == 0:
+        return None
+    return _robustness(f"{model_key(current.model)}:{dataset_key(ds)}", current.model, x,
+                       np.asarray(y, dtype=np.intp))
+
+
+def new_preview() -> None:
+    st.session_state[AUG_SEED] = st.session_state.get(AUG_SEED, 0) + 1
