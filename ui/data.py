@@ -33,34 +33,31 @@ def load_builtin(name: str) -> data.Dataset:
 
 
 def builtin_names() -> list[str]:
-    """Built-in data sets found on this machine, MNIST first."""
+    """Built-in data sets found on this machine, MNIST first; ["mnist"] if none is (its loading
+    then says what is missing)."""
     found = data.available()
-    return [name for name in data.DATASETS if found.get(name)]
+    return [name for name in data.DATASETS if found.get(name)] or ["mnist"]
 
 
-def dataset_param() -> state.Param:
+def dataset_param(names: list[str] | None = None) -> state.Param:
     """The ``dataset=`` URL parameter: a built-in name found here (an upload cannot be linked)."""
-    names = builtin_names() or ["mnist"]
-    return state.Param("dataset", state.DATASET, names[0], _parse_dataset(names))
-
-
-def _parse_dataset(names: list[str]):
-    allowed = state.choice(*names)
+    names = names or builtin_names()
+    builtin = state.choice(*names)
 
     def parse(text: str) -> str:
-        if text == state.UPLOADED and state.UPLOAD in st.session_state:
-            return text
-        if text == state.UPLOADED:
+        if text != state.UPLOADED:
+            return builtin(text)
+        if state.UPLOAD not in st.session_state:
             raise ValueError("an uploaded file stays in the browser session that uploaded it")
-        return allowed(text)
-    return parse
+        return text
+    return state.Param("dataset", state.DATASET, names[0], parse)
 
 
 def choose_dataset() -> str:
     """The sidebar select of the data set; returns the chosen name (also in ``state.DATASET``)."""
-    param = dataset_param()
+    options = builtin_names()
+    param = dataset_param(options)
     state.show_notes(state.read_params("app", [param]))
-    options = builtin_names() or [param.default]
     if state.UPLOAD in st.session_state:
         options.append(state.UPLOADED)
     if st.session_state[state.DATASET] not in options:
