@@ -21,10 +21,6 @@ from mnistcore import data
 from mnistcore.figures.dataset import class_counts, class_means, pixel_counts
 from ui import state
 
-UPLOAD_DIGEST = "upload_digest"                       # session key: sha256 of the uploaded bytes
-UPLOADER = "w_uploader"                               # widget key of the file uploader, + a number
-UPLOADS_TAKEN = "uploads_taken"                       # session key: successful uploads so far
-
 
 @st.cache_resource(show_spinner="Loading the data set (once for the whole server)...")
 def load_builtin(name: str) -> data.Dataset:
@@ -92,7 +88,7 @@ def current_dataset() -> data.Dataset:
 def dataset_key(ds: data.Dataset) -> str:
     """A name that identifies `ds`'s content, for caches shared between visitors."""
     if ds is st.session_state.get(state.UPLOAD):
-        return "upload:" + st.session_state[UPLOAD_DIGEST]
+        return "upload:" + st.session_state[state.UPLOAD_DIGEST]
     return ds.name
 
 
@@ -112,13 +108,13 @@ def accept_upload(files: list[tuple[bytes, str]]) -> str | None:
     for raw, filename in files:
         digest.update(filename.encode() + b"\0" + hashlib.sha256(raw).digest())
     st.session_state[state.UPLOAD] = ds
-    st.session_state[UPLOAD_DIGEST] = digest.hexdigest()
+    st.session_state[state.UPLOAD_DIGEST] = digest.hexdigest()
     st.session_state[state.DATASET] = state.UPLOADED
     return None
 
 
 def _uploader_key() -> str:
-    return f"{UPLOADER}{st.session_state.get(UPLOADS_TAKEN, 0)}"
+    return f"{state.UPLOADER}{st.session_state.get(state.UPLOADS_TAKEN, 0)}"
 
 
 def _on_upload() -> None:
@@ -130,7 +126,7 @@ def _on_upload() -> None:
     if error is None:
         # A fresh, empty uploader: the widget would otherwise keep a second copy of the bytes
         # (up to maxUploadSize) for as long as the session lives.
-        st.session_state[UPLOADS_TAKEN] = st.session_state.get(UPLOADS_TAKEN, 0) + 1
+        st.session_state[state.UPLOADS_TAKEN] = st.session_state.get(state.UPLOADS_TAKEN, 0) + 1
 
 
 def upload_widget() -> None:

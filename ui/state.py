@@ -24,6 +24,9 @@ DATASET = "dataset"              # str: a built-in data set name ("mnist", "fash
 UPLOADED = "upload"              # value of DATASET that means this visitor's uploaded file
 UPLOAD = "uploaded_dataset"      # mnistcore.data.Dataset read from this visitor's upload
 UPLOAD_ERROR = "upload_error"    # str: why the last upload was refused (shown once)
+UPLOAD_DIGEST = "upload_digest"  # str: sha256 of the uploaded files, names the upload in shared caches
+UPLOADS_TAKEN = "uploads_taken"  # int: uploads accepted so far; numbers the (fresh) uploader widget
+UPLOADER = "w_uploader"          # widget key prefix of the data set uploader (+ UPLOADS_TAKEN)
 DS_SPLIT = "ds_split"            # Dataset page: "train" or "test"
 DS_CLASS = "ds_class"            # Dataset page: class shown in the grid, -1 = all classes
 DS_SEED = "ds_seed"              # Dataset page: seed of the random sample in the grid
