@@ -85,11 +85,19 @@ class MLP:
                 rng: np.random.Generator | None = None, keep: bool = False) -> np.ndarray:
         """Output pre-activations z_out, shape (n, 10), for inputs X of shape (n, 784).
 
-        With ``keep`` the layer inputs (and dropout masks) are kept for ``backward``.
-        Dropout zeroes each hidden unit with probability ``dropout`` and scales
-        the rest by 1 / (1 - dropout) ("inverted" dropout), so nothing changes
-        at test time.
+        With ``keep`` the layer inputs (and dropout masks) are kept on the model
+        for ``backward``; without it the model is only read, so one model can
+        serve many visitors at once. Dropout zeroes each hidden unit with
+        probability ``dropout`` and scales the rest by 1 / (1 - dropout)
+        ("inverted" dropout), so nothing changes at test time.
         """
+        z, layer_inputs, outputs, masks = self._layers(X, dropout, rng)
+        if keep:
+            self._a, self._f, self._masks = layer_inputs, outputs, masks
+        return z
+
+    def _layers(self, X: np.ndarray, dropout: float = 0.0, rng: np.random.Generator | None = None):
+        """(z_out, inputs of every layer, hidden activations before dropout, dropout masks)."""
         f = ACTIVATIONS[self.activation].forward
         a, layer_inputs, outputs, masks = X, [], [], []
         last = len(self.W) - 1
@@ -107,9 +115,7 @@ class MLP:
                 mask = mask * a.dtype.type(1.0 / (1.0 - dropout))
                 a = a * mask
             masks.append(mask)
-        if keep:
-            self._a, self._f, self._masks = layer_inputs, outputs, masks
-        return z
+        return z, layer_inputs, outputs, masks
 
     # -- backward --------------------------------------------------------------------------
     def backward(self, delta: np.ndarray, l2: float = 0.0) -> list[np.ndarray]:
@@ -163,9 +169,7 @@ class MLP:
 
     def activations(self, X: np.ndarray) -> list[np.ndarray]:
         """[a_1, ..., a_{L-1}, z_out]: each hidden layer's output, then the output scores."""
-        z = self.forward(X, keep=True)
-        hidden = self._f
-        self._a, self._f, self._masks = [], [], []
+        z, _, hidden, _ = self._layers(X)
         return [*hidden, z]
 
 

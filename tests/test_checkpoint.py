@@ -92,3 +92,12 @@ def test_a_single_npy_array_and_a_missing_file(tmp_path):
         load_model(buffer.getvalue())
     with pytest.raises(ModelFileError, match="no such file"):
         load_model(tmp_path / "nope.npz")
+
+
+def test_a_saved_model_is_readable_by_others_as_any_new_file(model, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = save_model(model, tmp_path / "m.npz")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -145,3 +145,13 @@ def test_config_round_trips_through_a_dict():
     assert TrainConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="unknown config keys: colour"):
         TrainConfig.from_dict({**config.to_dict(), "colour": "red"})
+
+
+def test_reading_activations_leaves_the_model_untouched():
+    # A cached model is shared by every visitor: looking inside it must not store anything on it.
+    model = init_mlp((784, 16, 8, 10), rng=np.random.default_rng(0))
+    X = np.random.default_rng(1).random((3, 784), dtype=np.float32)
+    hidden1, hidden2, z = model.activations(X)
+    assert hidden1.shape == (3, 16) and hidden2.shape == (3, 8) and z.shape == (3, 10)
+    assert np.array_equal(z, model.forward(X)) and (hidden1 >= 0).all()
+    assert model._a == [] and model._f == [] and model._masks == []
