@@ -63,23 +63,30 @@ else:
     view.show_curve(tr.figs.empty_curve(), config.epochs if config else None, [])
     st.caption("Press **Train**: the charts fill in as the network learns.")
 
+# Each section below sits in its own slot, so that while a run trains a short line replaces it
+# at once (nothing greyed out for the length of the run) and the first point comes sooner.
 held = st.session_state.get(state.TRAINED_MODEL)
-if held is not None:
-    st.header("What the network learned")
-    res = tr.results(held[0], ds, data.dataset_key(ds))
-    if res is None:
-        st.info(f"{ds.name} has no test split to score the model on.")
-    else:
-        st.caption(f"The current model ({held[1].get('source', 'a file')}) on the {len(ds.y_test):,} test "
-                   f"images of {ds.name}, which it never trained on.")
-        tr.show_results(res, ds, names)
+with st.empty().container():
+    if training:
+        st.caption(f"What run #{run.number} learned appears here when it ends.")
+    elif held is not None:
+        st.header("What the network learned")
+        res = tr.results(held[0], ds, data.dataset_key(ds))
+        if res is None:
+            st.info(f"{ds.name} has no test split to score the model on.")
+        else:
+            st.caption(f"The current model ({held[1].get('source', 'a file')}) on the {len(ds.y_test):,} test "
+                       f"images of {ds.name}, which it never trained on.")
+            tr.show_results(res, ds, names)
 
-if runs:
-    st.header("Runs so far")
-    tr.runs_table(runs, limits)
+with st.empty().container():
+    if runs:
+        st.header("Runs so far")
+        tr.runs_table(runs, limits, locked=training)
 
-st.header("Model file")
-tr.model_files(limits, n_train, locked=training)
+with st.empty().container():
+    st.header("Model file")
+    tr.model_files(limits, n_train, locked=training)
 
 if training:  # last, so that the whole page is drawn (not greyed out) while the charts fill in
     tr.resume(run, view, limits)

@@ -388,3 +388,31 @@ def test_limits_check_and_fit_a_config():
     assert fitted.hidden == (256, 64) and fitted.epochs == 20 and fitted.train_size == 5000
     assert len(notes) == 3 and not lim.problems(fitted, 60_000, limits)
     assert lim.fit(PRESETS["seed"], 60_000, limits) == (PRESETS["seed"], [])
+
+
+def test_filing_a_run_twice_files_it_once():
+    """An interrupted filing is completed by the next script run: the writes must be repeatable."""
+    def script():
+        import numpy as np
+        import streamlit as st
+        from mnistcore.config import TrainConfig
+        from mnistcore.train import Trainer
+        from ui import limits, state
+        from ui import training as tr
+
+        rng = np.random.default_rng(0)
+        data = (rng.integers(0, 255, (300, 28, 28), dtype=np.uint8), rng.integers(0, 10, 300),
+                rng.integers(0, 255, (50, 28, 28), dtype=np.uint8), rng.integers(0, 10, 50))
+        run = tr.ActiveRun(1, Trainer(TrainConfig(hidden=(8,), epochs=1), data), "noise", (), "fresh weights")
+        for event in run.trainer.run():
+            tr.add_point(run.curve, event)
+        st.session_state[state.TR_ACTIVE] = run
+        first = tr.finish(run, limits.Limits())
+        second = tr.finish(run, limits.Limits())
+        st.session_state["same"] = first is second
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert at.session_state["same"]
+    assert len(at.session_state[state.TR_RUNS]) == 1 and at.session_state[state.TR_ACTIVE] is None
+    assert at.session_state[state.TRAINED_MODEL][1]["source"] == "run #1"

@@ -360,9 +360,11 @@ class ActiveRun:
     curve: dict[str, list] = field(default_factory=figs.empty_curve)
     last: Progress | None = None
     wall_seconds: float = 0.0                     # time in the loop: training, scoring and drawing
+    cpu_seconds: float = 0.0                      # CPU time of this process meanwhile (all threads)
     first_point_seconds: float | None = None      # from the press of Train to the first point
     draws: int = 0
     stop_requested: bool = False
+    record: "Run | None" = None                   # set when the run is filed (see finish)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -413,7 +415,6 @@ class Pacer:
 
     clock: Callable[[], float] = time.perf_counter
     score_cost: float = 0.0
-    draw_cost: float = 0.0
     last_draw: float = -math.inf
     last_draw_cost: float = 0.0
     last_progress: float = -math.inf
@@ -439,11 +440,11 @@ def train_live(run: ActiveRun, view: View, pacer: Pacer | None = None) -> None:
     trainer.points_per_epoch = POINTS_PER_EPOCH
     trainer.score_steps = True  # the first point of a run gets a test score
     events = trainer.run()
+    start, cpu_start = clock(), time.process_time()
     try:
-        resumed, trained, scoring = clock(), trainer.train_seconds, trainer.score_steps
+        resumed, trained, scoring = start, trainer.train_seconds, trainer.score_steps
         for event in events:
             now = clock()
-            run.wall_seconds += now - resumed
             if event.kind == "step" and scoring:  # the wait beyond training was the scoring
                 pacer.score_cost += max(0.0, now - resumed - (trainer.train_seconds - trained))
             first = run.first_point_seconds is None and event.kind in ("step", "epoch")
@@ -461,13 +462,12 @@ def train_live(run: ActiveRun, view: View, pacer: Pacer | None = None) -> None:
                 run.draws += 1
                 pacer.last_draw = clock()
                 pacer.last_draw_cost = pacer.last_draw - drawing
-            spent = clock() - now
-            pacer.draw_cost += spent
-            run.wall_seconds += spent
             trainer.score_steps = scoring = pacer.score_next(trainer.train_seconds)
             resumed, trained = clock(), trainer.train_seconds
     finally:
         events.close()
+        run.wall_seconds += clock() - start
+        run.cpu_seconds += time.process_time() - cpu_start
 
 
 def progress_text(event: Progress) -> str:
@@ -535,6 +535,7 @@ class Run:
     epochs: float                      # epochs trained, e.g. 2.35
     test_accuracy: float | None        # the last test score of the run
     seconds: float                     # wall-clock time of training, scoring and drawing
+    cpu_seconds: float                 # CPU time of the process meanwhile (what benchmarks compare)
     samples_per_second: float
     first_point_seconds: float | None
     dataset: str
@@ -605,7 +606,7 @@ def settle_active(limits: lim.Limits) -> ActiveRun | None:
         st.warning("The previous run is still finishing a training step. Reload the page in a moment.")
         st.stop()
     try:
-        if run.stop_requested or run.trainer.status in ("done", "diverged", "early_stopped"):
+        if run.record is not None or run.stop_requested or run.trainer.status in ("done", "diverged", "early_stopped"):
             finish(run, limits)
             return None
     finally:
@@ -628,37 +629,52 @@ def apply_live_changes(run: ActiveRun, limits: lim.Limits) -> None:
 
 
 def resume(run: ActiveRun, view: View, limits: lim.Limits) -> None:
-    """Train `run` in this script run; file it when it ends by itself."""
+    """Train `run` in this script run, and file it if it ends here."""
     with run.lock:
+        if run.record is not None:
+            return
         apply_live_changes(run, limits)
         train_live(run, view)
-    finish(run, limits)
+        finish(run, limits)
 
 
 def finish(run: ActiveRun, limits: lim.Limits) -> Run:
-    """File `run` in the runs table and make its model the current one (unless it diverged)."""
-    trainer, last = run.trainer, run.last
-    status = trainer.status if trainer.status in ("done", "diverged", "early_stopped") else "stopped"
-    tests = [(k, a) for k, a in zip(run.curve["kind"], run.curve["test_accuracy"]) if a is not None]
-    test_accuracy = tests[-1][1] if tests else None
-    record = Run(run.number, run.config, run.curve, list(trainer.changes), status,
-                 last.message if last is not None and status != "stopped" else "",
-                 trainer.epoch_fraction, test_accuracy, run.wall_seconds,
-                 last.samples_per_second if last is not None else 0.0, run.first_point_seconds,
-                 run.dataset, run.start)
+    """File `run` in the runs table and make its model the current one (unless it diverged).
+
+    Called with the run's lock held. Any session-state access may be interrupted by a click, so
+    the record is made first and the writes are safe to repeat: the next script run completes
+    whatever an interrupted one left undone.
+    """
+    if run.record is None:
+        run.record = _record(run)
+    record, model = run.record, run.trainer.model
     runs = st.session_state.setdefault(state.TR_RUNS, [])
-    runs.append(record)
-    del runs[:-limits.max_runs]
-    model = trainer.model
-    if status != "diverged" and all(np.isfinite(p).all() for p in model.params):
-        meta = {"format": FORMAT, "version": VERSION, "sizes": list(model.sizes), "activation": model.activation,
-                "loss": model.loss, "config": run.config.to_dict(), "dataset": run.dataset,
-                "class_names": list(run.class_names), "test_accuracy": test_accuracy, "status": status,
-                "epochs_trained": round(trainer.epoch_fraction, 3), "source": f"run #{run.number}"}
-        st.session_state[state.TRAINED_MODEL] = (model, meta)
-        st.session_state[state.TR_RESULTS] = None
+    if all(r is not record for r in runs):
+        runs.append(record)
+        del runs[:-limits.max_runs]
+    if record.status != "diverged" and all(np.isfinite(p).all() for p in model.params):
+        held = st.session_state.get(state.TRAINED_MODEL)
+        if held is None or held[0] is not model:
+            meta = {"format": FORMAT, "version": VERSION, "sizes": list(model.sizes), "activation": model.activation,
+                    "loss": model.loss, "config": run.config.to_dict(), "dataset": run.dataset,
+                    "class_names": list(run.class_names), "test_accuracy": record.test_accuracy,
+                    "status": record.status, "epochs_trained": round(record.epochs, 3),
+                    "source": f"run #{run.number}"}
+            st.session_state[state.TRAINED_MODEL] = (model, meta)
     st.session_state[state.TR_ACTIVE] = None
     return record
+
+
+def _record(run: ActiveRun) -> Run:
+    """What the runs table keeps of `run` (no Streamlit calls: cannot be interrupted)."""
+    trainer, last = run.trainer, run.last
+    status = trainer.status if trainer.status in ("done", "diverged", "early_stopped") else "stopped"
+    tests = [a for a in run.curve["test_accuracy"] if a is not None]
+    return Run(run.number, run.config, run.curve, list(trainer.changes), status,
+               last.message if last is not None and status != "stopped" else "",
+               trainer.epoch_fraction, tests[-1] if tests else None, run.wall_seconds, run.cpu_seconds,
+               last.samples_per_second if last is not None else 0.0, run.first_point_seconds,
+               run.dataset, run.start)
 
 
 def run_status(run: Run) -> None:
@@ -770,7 +786,7 @@ def _remove_runs() -> None:
     st.session_state[state.TR_REMOVE] = []
 
 
-def runs_table(runs: list[Run], limits: lim.Limits) -> None:
+def runs_table(runs: list[Run], limits: lim.Limits, locked: bool = False) -> None:
     """This session's runs in a table, their curves overlaid, each removable."""
     st.dataframe({
         "run": [f"#{r.number}" for r in runs],
@@ -790,8 +806,9 @@ def runs_table(runs: list[Run], limits: lim.Limits) -> None:
     numbers = [r.number for r in runs]
     st.session_state[state.TR_REMOVE] = [n for n in st.session_state.get(state.TR_REMOVE) or () if n in numbers]
     left, right = st.columns([4, 1], vertical_alignment="bottom")
-    picked = left.multiselect("Remove runs", numbers, format_func=lambda n: f"#{n}", **state.bind(state.TR_REMOVE))
-    right.button("Remove", on_click=_remove_runs, disabled=not picked, icon=":material/delete:")
+    picked = left.multiselect("Remove runs", numbers, format_func=lambda n: f"#{n}", disabled=locked,
+                              **state.bind(state.TR_REMOVE))
+    right.button("Remove", on_click=_remove_runs, disabled=locked or not picked, icon=":material/delete:")
 
 
 # --- model files ---------------------------------------------------------------------------------
@@ -812,7 +829,11 @@ def _on_model_upload(limits: lim.Limits, n_train: int) -> None:
         config = TrainConfig.from_dict(meta["config"]) if isinstance(meta.get("config"), dict) else None
     except (TypeError, ValueError):
         config = None
-    config = config or config_from_state()
+    if config is None:
+        try:
+            config = config_from_state()
+        except ValueError:  # the current settings do not fit together: start from the default preset
+            config = PRESETS[DEFAULT_PRESET]
     config, _ = lim.fit(config.replace(hidden=tuple(model.sizes[1:-1]), activation=model.activation,
                                        loss=model.loss), n_train, limits)
     put_config(config)
