@@ -8,17 +8,16 @@ from mnistcore import robustness as rb
 from mnistcore.config import SCHEDULE_NAMES
 from mnistcore.figures import inside as fig
 from mnistcore.schedules import FORMULAS
-from ui import inside
+from ui import inside, state
 from ui.data import current_dataset
 
 st.title("Inside the network")
 st.write("Why does a deep network stop learning, how big should it be, when should training stop, "
          "how robust is the result? Short, seeded runs of the engine answer; each is computed once "
          "for the server and then shown at once.")
+state.show_notes(inside.link_notes(st.query_params.to_dict()))  # before the widgets drop bad values
 ds = current_dataset()
-flow_tab, cap_tab, fit_tab, aug_tab, rob_tab = st.tabs(
-    ["Gradient flow", "Capacity", "Overfitting", "Augmentation", "Robustness"], key=inside.TAB,
-    bind="query-params")
+flow_tab, cap_tab, fit_tab, aug_tab, rob_tab = st.tabs(inside.TABS, key=inside.TAB, bind="query-params")
 
 if flow_tab.open:
     with flow_tab:
@@ -83,8 +82,9 @@ if fit_tab.open:
                  "stopping watches the validation loss, stops after `patience` epochs without a new "
                  "best, and goes back to the best epoch's weights.")
         c1, c2, c3 = st.columns(3)
-        patience = c1.slider("Patience (epochs)", 1, 10, 5, key=inside.PATIENCE, bind="query-params")
-        val_split = c2.select_slider("Validation split", [0.1, 0.2, 0.25, 0.3, 0.5], 0.25,
+        patience = c1.slider("Patience (epochs)", *inside.PATIENCES, inside.DEFAULTS[inside.PATIENCE],
+                             key=inside.PATIENCE, bind="query-params")
+        val_split = c2.select_slider("Validation split", inside.VAL_SPLITS, inside.DEFAULTS[inside.VAL_SPLIT],
                                      key=inside.VAL_SPLIT, bind="query-params")
         schedule = c3.radio("Learning-rate schedule", SCHEDULE_NAMES, horizontal=True,
                             key=inside.SCHEDULE, bind="query-params")

@@ -153,6 +153,21 @@ def test_a_link_opens_the_named_tab():
     assert "Robustness" in [h.value for h in at.subheader]
 
 
+def test_a_link_with_unusable_settings_says_which_and_uses_the_defaults():
+    at = open_tab(query={TAB: "Overfitting", "patience": "abc", "val_split": "7", "schedule": "zzz"})
+    assert not at.exception
+    (warning,) = at.warning
+    for note in ("`patience=abc`", "`val_split=7`", "`schedule=zzz`", "using 5", "using 0.25", "using constant"):
+        assert note in warning.value
+    assert at.slider(key="patience").value == 5 and at.radio(key="schedule").value == "constant"
+    at = open_tab(query={TAB: "Nope"})
+    assert "`inside=Nope`" in at.warning[0].value and at.session_state[TAB] == "Gradient flow"
+    at = open_tab(query={TAB: "Overfitting", "patience": "3", "val_split": "0.3", "schedule": "step"})
+    assert not at.warning
+    assert at.slider(key="patience").value == 3 and at.select_slider(key="val_split").value == 0.3
+    assert at.radio(key="schedule").value == "step"
+
+
 # --- figure builders ---------------------------------------------------------------------------
 
 def test_gradient_flow_figure_has_a_line_per_layer_per_run_on_log_axes():

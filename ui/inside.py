@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from mnistcore import data, diagnostics, robustness
-from mnistcore.config import TrainConfig
+from mnistcore.config import SCHEDULE_NAMES, TrainConfig
 from mnistcore.model import MLP
 from ui import state
 from ui.data import dataset_key
@@ -27,8 +27,36 @@ VAL_SPLIT = "val_split"     # share of the training subset held out for validati
 SCHEDULE = "schedule"       # learning-rate schedule of the overfitting run
 AUG_SEED = "inside_aug_seed"  # seed of the augmentation preview ("New samples" adds 1)
 
+TABS = ("Gradient flow", "Capacity", "Overfitting", "Augmentation", "Robustness")
+PATIENCES = (1, 10)                         # slider range
+VAL_SPLITS = (0.1, 0.2, 0.25, 0.3, 0.5)     # select slider options
+DEFAULTS = {TAB: TABS[0], PATIENCE: 5, VAL_SPLIT: 0.25, SCHEDULE: "constant"}
+
 ROBUSTNESS_SAMPLES = 2000   # test images scored at each perturbation level
 PREVIEW_IMAGES, PREVIEW_COPIES = 6, 5
+
+
+def link_notes(query: dict[str, str]) -> list[str]:
+    """Notes on this page's link parameters that cannot be used, one per parameter.
+
+    Streamlit quietly drops a bound widget's URL value it cannot use; read the raw values
+    first so the visitor learns which setting of the link was ignored and why.
+    """
+    def whole(text: str) -> bool:
+        return text.strip().lstrip("-").isdigit() and PATIENCES[0] <= int(text) <= PATIENCES[1]
+
+    def split(text: str) -> bool:
+        try:
+            return float(text) in VAL_SPLITS
+        except ValueError:
+            return False
+
+    checks = {TAB: (lambda t: t in TABS, f"one of {', '.join(TABS)}"),
+              PATIENCE: (whole, f"a whole number of epochs from {PATIENCES[0]} to {PATIENCES[1]}"),
+              VAL_SPLIT: (split, f"one of {', '.join(map(str, VAL_SPLITS))}"),
+              SCHEDULE: (lambda t: t in SCHEDULE_NAMES, f"one of {', '.join(SCHEDULE_NAMES)}")}
+    return [f"`{name}={query[name]}` in the link: expected {expected}; using {DEFAULTS[name]}."
+            for name, (ok, expected) in checks.items() if name in query and not ok(query[name])]
 
 
 def _config(text: str) -> TrainConfig:
