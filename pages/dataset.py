@@ -4,6 +4,9 @@ import streamlit as st
 
 from mnistcore.figures import dataset as figs
 from ui import data, state
+from ui.router import route_through_app
+
+route_through_app()  # a deep link after a server start: go through app.py
 
 N_SAMPLES = 40  # four rows of ten in the grid
 

@@ -9,6 +9,9 @@ from mnistcore.model import MLP
 from mnistcore.predict import SHIPPED_MODEL, layer_outputs, load_shipped_model, predict_image, top_units
 from mnistcore.preprocess import EmptyImageError, load_image
 from ui import state
+from ui.router import route_through_app
+
+route_through_app()  # a deep link after a server start: go through app.py
 
 CANVAS = "draw_canvas"        # the canvas's key; AppTest injects {"drawing": {"data": PNG data URL}} here
 CLEARS = "draw_clears"        # times Clear was pressed: each gives the canvas a new, empty key

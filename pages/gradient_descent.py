@@ -6,6 +6,9 @@ import streamlit as st
 from mnistcore import descent
 from mnistcore.figures.descent import batch_modes_figure, descent_1d_figure, descent_2d_figure
 from ui.data import load_builtin
+from ui.router import route_through_app
+
+route_through_app()  # a deep link after a server start: go through app.py
 
 LRS = descent.learning_rates()
 

@@ -1,5 +1,8 @@
 """Home: what the app teaches, the order to visit the pages, and where the data comes from."""
 import streamlit as st
+from ui.router import route_through_app
+
+route_through_app()  # a deep link after a server start: go through app.py
 
 st.title("How a neural network learns to read digits")
 st.markdown(
