@@ -40,7 +40,8 @@ from ui import state
 
 FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 DEFAULT_PRESET = "default"
-LIVE_FIELDS = ("lr", "batch_size")  # settings a visitor may change while a run trains
+# Widget ranges; a link's values are held to the same ones (a slider cannot show a value off its scale).
+MOMENTUM_MAX, DROPOUT_MAX, VAL_SPLIT_MAX, PATIENCE_MAX = 0.99, 0.9, 0.5, 20
 
 # --- settings <-> session state <-> URL ----------------------------------------------------------
 
@@ -124,17 +125,17 @@ def setting_params(limits: lim.Limits, n_train: int) -> list[state.Param]:
         P("loss", key("loss"), d.loss, state.choice(*LOSS_NAMES)),
         P("optimizer", key("optimizer"), d.optimizer, state.choice(*OPTIMIZER_NAMES)),
         P("lr", key("lr"), d.lr, number(0, 100, lo_open=True), to_url=_float_text),
-        P("momentum", key("momentum"), d.momentum, number(0, 1, hi_open=True), to_url=_float_text),
+        P("momentum", key("momentum"), d.momentum, number(0, MOMENTUM_MAX), to_url=_float_text),
         P("nesterov", key("nesterov"), d.nesterov, flag, to_url=_flag_text),
         P("batch_size", key("batch_size"), d.batch_size, state.integer(0, None)),
         P("epochs", key("epochs"), d.epochs, state.integer(1, limits.max_epochs)),
-        P("dropout", key("dropout"), d.dropout, number(0, 1, hi_open=True), to_url=_float_text),
+        P("dropout", key("dropout"), d.dropout, number(0, DROPOUT_MAX), to_url=_float_text),
         P("l2", key("l2"), d.l2, number(0, 10), to_url=_float_text),
         P("seed", key("seed"), d.seed, state.integer(0, 2**32 - 1)),
         P("dtype", key("dtype"), d.dtype, state.choice(*DTYPE_NAMES)),
         P("train_size", key("train_size"), d.train_size, state.integer(0, n_train), default_text="all"),
-        P("val_split", key("val_split"), d.val_split, number(0, 0.9), to_url=_float_text),
-        P("early_stopping", key("early_stopping"), d.early_stopping, state.integer(0, 100)),
+        P("val_split", key("val_split"), d.val_split, number(0, VAL_SPLIT_MAX), to_url=_float_text),
+        P("early_stopping", key("early_stopping"), d.early_stopping, state.integer(0, PATIENCE_MAX)),
         P("schedule", key("schedule"), d.schedule, state.choice(*SCHEDULE_NAMES)),
         P("augment", key("augment"), d.augment, flag, to_url=_flag_text),
     ]
@@ -279,7 +280,7 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
         st.selectbox("Optimizer", OPTIMIZER_NAMES, format_func=LABELS.get, disabled=locked,
                      **state.bind(key("optimizer")))
         if s[key("optimizer")] == "momentum":
-            st.slider("Momentum μ", 0.0, 0.99, step=0.01, disabled=locked, **state.bind(key("momentum")))
+            st.slider("Momentum μ", 0.0, MOMENTUM_MAX, step=0.01, disabled=locked, **state.bind(key("momentum")))
             st.checkbox("Nesterov (gradient at the look-ahead point)", disabled=locked,
                         **state.bind(key("nesterov")))
         nesterov = s[key("optimizer")] == "momentum" and s[key("nesterov")]
@@ -303,7 +304,7 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
         formula(schedules.FORMULAS[s[key("schedule")]])
     with reg:
         st.markdown("**Regularisation**")
-        st.slider("Dropout p", 0.0, 0.9, step=0.05, disabled=locked, **state.bind(key("dropout")))
+        st.slider("Dropout p", 0.0, DROPOUT_MAX, step=0.05, disabled=locked, **state.bind(key("dropout")))
         if s[key("dropout")] > 0:
             formula(DROPOUT)
         st.select_slider("L2 weight decay λ", _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
@@ -316,9 +317,9 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
                         help="Same settings and seed: the same numbers, bit for bit.")
     with st.expander("Advanced: validation, early stopping, precision"):
         a, b, c = st.columns(3)
-        a.slider("Validation split", 0.0, 0.5, step=0.05, disabled=locked, **state.bind(key("val_split")),
+        a.slider("Validation split", 0.0, VAL_SPLIT_MAX, step=0.05, disabled=locked, **state.bind(key("val_split")),
                  help="Share of the training images held out to watch for overfitting.")
-        b.slider("Early stopping patience (epochs, 0 = off)", 0, 20, disabled=locked,
+        b.slider("Early stopping patience (epochs, 0 = off)", 0, PATIENCE_MAX, disabled=locked,
                  **state.bind(key("early_stopping")),
                  help="Stop when the validation loss has not improved for this many epochs, "
                       "and keep the best weights. Needs a validation split.")
