@@ -260,7 +260,7 @@ def test_divergence_stops_the_run_and_says_what_to_try():
     [record] = at.session_state[state.TR_RUNS]
     assert record.status == "diverged"
     [error] = [e.value for e in at.error if "diverged" in e.value]
-    assert "learning rate" in error and "Try a learning rate of 9" in error
+    assert "learning rate" in error and "Set the learning rate to 9 " in error
     assert state.TRAINED_MODEL not in at.session_state or at.session_state[state.TRAINED_MODEL] is None
 
 

@@ -683,9 +683,9 @@ def run_status(run: Run) -> None:
     where = f"epoch {run.epochs:.2f} of {run.config.epochs}"
     score = f"test accuracy {run.test_accuracy:.2%}, " if run.test_accuracy is not None else ""
     if run.status == "diverged":
-        st.error(f"Run #{run.number} diverged at {where}: {run.message}. The weights are no longer numbers, "
-                 f"so this run's model was dropped. Try a learning rate of {run.config.lr / 10:g} "
-                 "(or Adam, or a smaller batch).", icon=":material/error:")
+        st.error(f"Run #{run.number} diverged at {where}: {run.message}. Its weights blew up, "
+                 f"so its model was not kept. Set the learning rate to {run.config.lr / 10:g} (or try Adam, "
+                 "which adapts its steps) and press Train again.", icon=":material/error:")
     elif run.status == "stopped":
         st.info(f"Run #{run.number} stopped at {where}: {score}{run.seconds:.1f} s. Its model so far is kept.",
                 icon=":material/stop_circle:")
