@@ -123,7 +123,8 @@ if aug_tab.open:
         st.latex(r"x'(r, c) = x\!\left(R_{-\theta}\,\big((r, c) - \text{centre} - (d_r, d_c)\big) + "
                  r"\text{centre}\right), \quad \theta \in \{0, \pm 5°, \pm 10°\},\ d_r, d_c \in \{-2, \dots, 2\}")
         seed = st.session_state.get(inside.AUG_SEED, 0)
-        idx = np.random.default_rng(seed).choice(len(ds.x_train), inside.PREVIEW_IMAGES, replace=False)
+        idx = np.random.default_rng(seed).choice(len(ds.x_train), min(inside.PREVIEW_IMAGES, len(ds.x_train)),
+                                                 replace=False)
         grid = dg.augment_preview(ds.x_train[idx], inside.PREVIEW_COPIES, seed=seed)
         names = [str(ds.class_names[y]) if y < len(ds.class_names) else str(y) for y in ds.y_train[idx]]
         st.plotly_chart(fig.augmentation_figure(grid, names), width="content")

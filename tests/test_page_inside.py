@@ -15,11 +15,11 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnistcore import diagnostics
+from mnistcore import data, diagnostics
 from mnistcore.config import TrainConfig
 from mnistcore.figures import inside as fig
 from mnistcore.model import init_mlp
-from ui.state import TRAINED_MODEL
+from ui.state import DATASET, TRAINED_MODEL, UPLOAD, UPLOADED
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/inside.py"
@@ -166,6 +166,29 @@ def test_a_link_with_unusable_settings_says_which_and_uses_the_defaults():
     assert not at.warning
     assert at.slider(key="patience").value == 3 and at.select_slider(key="val_split").value == 0.3
     assert at.radio(key="schedule").value == "step"
+
+
+@pytest.mark.parametrize("tab", ["Gradient flow", "Capacity", "Overfitting", "Augmentation", "Robustness"])
+def test_every_tab_copes_with_a_tiny_uploaded_data_set(tab):
+    mnist = data.load("mnist")
+    tiny = data.Dataset("tiny.npz", mnist.x_train[:4], mnist.y_train[:4], mnist.x_test[:3], mnist.y_test[:3],
+                        data.MNIST_CLASSES)
+    at = open_tab(tab, state={UPLOAD: tiny, "upload_digest": f"tiny-{tab}", DATASET: UPLOADED})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state[DATASET] == UPLOADED
+    if tab == "Robustness":   # the shipped MNIST model, scored on the upload's 3 test images
+        assert "tiny.npz" in at.warning[0].value
+
+
+def test_an_engine_error_is_said_in_the_page(monkeypatch):
+    def refuse(config, dataset):
+        raise ValueError("train_size 2000 is larger than the 4 training images")
+    monkeypatch.setattr(diagnostics, "fit_curves", refuse)
+    monkeypatch.setattr(diagnostics, "OVERFIT_CONFIG", diagnostics.OVERFIT_CONFIG.replace(seed=12345))  # uncached
+    at = open_tab("Overfitting")
+    assert not at.exception
+    assert "larger than the 4 training images" in at.error[0].value
 
 
 # --- figure builders ---------------------------------------------------------------------------

@@ -74,8 +74,18 @@ def _flow(key: str, config: str, _ds: data.Dataset) -> diagnostics.GradientFlow:
     return diagnostics.gradient_flow(_config(config), _ds)
 
 
+def _shown(compute, *args):
+    """``compute(*args)``; a ValueError (a data set the engine cannot use) is said in the page,
+    which then stops: only the open tab runs, so nothing else is lost."""
+    try:
+        return compute(*args)
+    except ValueError as err:
+        st.error(f"This cannot be computed on this data set: {err}", icon=":material/error:")
+        st.stop()
+
+
 def gradient_flow(ds: data.Dataset, config: TrainConfig) -> diagnostics.GradientFlow:
-    return _flow(dataset_key(ds), _text(config), ds)
+    return _shown(_flow, dataset_key(ds), _text(config), ds)
 
 
 @st.cache_data(max_entries=8, show_spinner="Training 5 networks, 16 to 256 hidden units, 3 epochs on "
@@ -85,7 +95,7 @@ def _capacity(key: str, config: str, widths: tuple[int, ...], _ds: data.Dataset)
 
 
 def capacity(ds: data.Dataset) -> list[diagnostics.CapacityPoint]:
-    return _capacity(dataset_key(ds), _text(diagnostics.CAPACITY_CONFIG), diagnostics.CAPACITY_WIDTHS, ds)
+    return _shown(_capacity, dataset_key(ds), _text(diagnostics.CAPACITY_CONFIG), diagnostics.CAPACITY_WIDTHS, ds)
 
 
 def capacity_table(points: list[diagnostics.CapacityPoint]) -> dict[str, list]:
@@ -103,7 +113,7 @@ def _fit(key: str, config: str, _ds: data.Dataset) -> diagnostics.FitCurves:
 
 
 def fit_curves(ds: data.Dataset, config: TrainConfig) -> diagnostics.FitCurves:
-    return _fit(dataset_key(ds), _text(config), ds)
+    return _shown(_fit, dataset_key(ds), _text(config), ds)
 
 
 @st.cache_data(max_entries=32, show_spinner="Scoring perturbed test images ...")
@@ -153,8 +163,8 @@ def robustness_curves(ds: data.Dataset, current: Current) -> dict[str, robustnes
     x, y = ds.x_test[:ROBUSTNESS_SAMPLES], ds.y_test[:ROBUSTNESS_SAMPLES]
     if len(y) == 0:
         return None
-    return _robustness(f"{model_key(current.model)}:{dataset_key(ds)}", current.model, x,
-                       np.asarray(y, dtype=np.intp))
+    return _shown(_robustness, f"{model_key(current.model)}:{dataset_key(ds)}", current.model, x,
+                  np.asarray(y, dtype=np.intp))
 
 
 def new_preview() -> None:
