@@ -38,30 +38,38 @@ class PCA:
 
 
 def pca(X: np.ndarray, k: int = 2) -> PCA:
-    """Fit PCA with k components to X of shape (n, d), through the SVD of the centred data.
+    """Fit PCA with k components to X of shape (n, d), through an SVD.
 
     With X - x_bar = U S V^T, the rows of V^T are the principal directions and
-    S^2 / (n - 1) the variances along them: no covariance matrix is formed, so
-    nothing is lost by squaring small singular values. Each component's sign is
-    fixed so that its largest-magnitude entry is positive, which makes the map
-    the same from one run (or machine) to the next.
+    S^2 / (n - 1) the variances along them. When there are more points than
+    dimensions (10,000 test images of 784 pixels) the same V and S^2 come from
+    the SVD of the (d, d) scatter matrix (X - x_bar)^T (X - x_bar) = V S^2 V^T,
+    about ten times faster; squaring only costs precision in components far
+    smaller than the ones a map shows. Each component's sign is fixed so that
+    its largest-magnitude entry is positive, which makes the map the same from
+    one run (or machine) to the next.
     """
-    X = np.asarray(X, dtype=np.float64)  # float64: LAPACK's SVD is also faster than in float32 here
+    X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n, d); got shape {X.shape}")
     n, d = X.shape
-    if not 1 <= k <= min(n, d):
-        raise ValueError(f"k must be in [1, {min(n, d)}] for X of shape {X.shape}; got {k}")
     if n < 2:
         raise ValueError(f"PCA needs at least 2 points; got {n}")
+    if not 1 <= k <= min(n, d):
+        raise ValueError(f"k must be in [1, {min(n, d)}] for X of shape {X.shape}; got {k}")
     if not np.isfinite(X).all():
         raise ValueError("X holds NaN or infinite values")
     mean = X.mean(axis=0)
-    _, S, Vt = np.linalg.svd(X - mean, full_matrices=False)
+    Xc = X - mean
+    if n > d:
+        _, S2, Vt = np.linalg.svd(Xc.T @ Xc, hermitian=True)
+    else:
+        _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+        S2 = S ** 2
     components = Vt[:k]
     biggest = np.abs(components).argmax(axis=1)
     components = components * np.sign(components[np.arange(k), biggest])[:, None]
-    variance = S ** 2 / (n - 1)
+    variance = np.maximum(S2, 0.0) / (n - 1)
     total = variance.sum()
     ratio = variance[:k] / total if total > 0 else np.zeros(k)
     return PCA(mean, components, variance[:k], ratio)

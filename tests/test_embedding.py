@@ -16,14 +16,15 @@ def rotation(d: int, seed: int) -> np.ndarray:
     return Q * np.sign(np.diag(R))
 
 
-def test_pca_recovers_known_axes_and_variances():
+@pytest.mark.parametrize("d", [6, 24])  # fewer dimensions than points (scatter-matrix SVD), then more
+def test_pca_recovers_known_axes_and_variances(d):
     # Every sign combination of (3, 2, 1, 0.5) along four axes: the sample covariance is exactly
     # diagonal with these squared scales, so the principal axes are known exactly. The axes are
-    # then rotated into 6-D by a random orthogonal Q and shifted away from the origin.
+    # then rotated into d dimensions by a random orthogonal Q and shifted away from the origin.
     scales = np.array([3.0, 2.0, 1.0, 0.5])
     Z = np.array(list(itertools.product([-1.0, 1.0], repeat=4))) * scales     # (16, 4)
-    Q = rotation(6, seed=1)
-    mean = np.array([5.0, -2.0, 0.0, 1.0, 3.0, -7.0])
+    Q = rotation(d, seed=1)
+    mean = np.linspace(-7.0, 5.0, d)
     X = Z @ Q[:, :4].T + mean
 
     fit = pca(X, k=3)

@@ -36,6 +36,8 @@ LAB_POINT = "lab_point"          # the hidden-layer map's click selection
 READY, TRAINED, LAB_RUN = "Ready-trained model", "Your model from the Train page", "The run on this page"
 MAP_POINTS = 1000                # test images on a map (a stratified subsample; t-SNE is O(n^2))
 TOP_IMAGES = 16                  # images shown per unit
+TSNE_ITERATIONS = 350            # 125 of them exaggerated: the maps' neighbour agreement stops
+                                 # improving by 250 (benchmarks/bench_lab.py)
 QUICK = TrainConfig(hidden=(128,), optimizer="adam", lr=1e-3, epochs=2, train_size=20_000, seed=0)
 
 
@@ -159,7 +161,7 @@ def pca_map(key: str, layer: int | None, _s: Studied) -> tuple[np.ndarray, np.nd
 def tsne_map(key: str, layer: int | None, _s: Studied) -> tuple[np.ndarray, float]:
     """(t-SNE map of the map points (MAP_POINTS, 2), neighbour agreement)."""
     idx = map_indices(_s)
-    Y = embedding.tsne(_points(_s, layer, idx), perplexity=30, n_iter=500, seed=0)
+    Y = embedding.tsne(_points(_s, layer, idx), perplexity=30, n_iter=TSNE_ITERATIONS, exaggeration_iter=125)
     return Y, embedding.neighbour_agreement(Y, _s.labels[idx])
 
 

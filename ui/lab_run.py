@@ -119,7 +119,9 @@ def status_line(trainer: Trainer) -> str:
 def draw(trainer: Trainer, slots, n: int) -> None:
     """The status and both learning curves, in their placeholders (``n`` keeps element keys unique)."""
     curve = st.session_state[LAB_CURVE]
-    span = max(trainer.config.epochs, math.ceil(trainer.epoch_fraction))
+    # Within the first epoch the x axis follows the points (slow motion's first batches would be
+    # a sliver of a 5-epoch axis); afterwards it spans the whole run so the chart fills in.
+    span = max(trainer.config.epochs, math.ceil(trainer.epoch_fraction)) if trainer.epoch_fraction >= 1 else None
     slots[0].markdown(status_line(trainer))
     for slot, metric in zip(slots[1:], ("loss", "accuracy")):
         slot.plotly_chart(learning_curves(curve, metric, epochs=span, changes=trainer.changes, height=320),
@@ -184,6 +186,7 @@ def run_section() -> None:
             draw(trainer, slots, n)
             if event.status == "diverged":
                 break
+        st.rerun()  # the buttons above were drawn for the state before this training: redraw them
     if trainer.status == "diverged":
         message = trainer.history[-1].message if trainer.history else ""
         st.error(f"The run diverged: {message}. Start a new run with a smaller learning rate.")

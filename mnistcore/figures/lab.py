@@ -1,8 +1,8 @@
 """Figures of the Lab page: maps of the hidden space, one unit's weights, confidence, edits.
 
 Arrays in, ``go.Figure`` out; nothing here knows about Streamlit. Images are uint8 (n, 28, 28),
-labels int (n,). A point of a map shows its image on hover as a 14x14 picture in shaded block
-characters (Plotly's hover labels take text, not images); clicking a point selects it, and its
+labels int (n,). A point of a map shows its image on hover as a small picture drawn in characters
+(Plotly's hover labels take text, not images); clicking a point selects it, and its
 ``customdata`` carries the image's index so a page can show it at full size.
 """
 from __future__ import annotations
@@ -23,25 +23,34 @@ __all__ = [
 ]
 
 CLASS_COLOURS = qualitative.D3            # ten distinct colours, one per class
-SHADES = "\u00a0░▒▓█"                     # dark to light; a no-break space, as hover labels collapse spaces
+SHADES = " .:-=+*#%@"                     # no ink to full ink; ASCII, one byte each in the figure's JSON
 COVERAGE_COLOUR, ACCURACY_COLOUR = "#2563eb", "#ea580c"
 
 
-def hover_art(images: np.ndarray, side: int = 14) -> list[str]:
-    """Each image of shape (n, 28, 28) as ``side`` lines of ``side`` shade characters joined by <br>.
+def hover_art(images: np.ndarray, rows: int = 14, cols: int = 28) -> list[str]:
+    """Each image of shape (n, 28, 28) as a small picture in characters, lines joined by <br>.
 
-    Pixels are averaged in blocks (28 -> 14 keeps a digit readable in a hover label) and mapped
-    to five shades, ink light as in MNIST's own pictures.
+    A monospace character is about twice as tall as wide, so 14 lines of 28 characters keep the
+    digit's shape: pixels are averaged in blocks of 2 rows, and each block's ink picks one of
+    ten characters from blank to '@' (scaled to the image's own darkest block). Plain ASCII,
+    with trailing blanks and empty lines cut, keeps a map of a thousand points light to send.
     """
     images = np.asarray(images, dtype=np.float32)
     n, h, w = images.shape
-    if h % side or w % side:
-        raise ValueError(f"side must divide the image size {h}x{w}; got {side}")
-    blocks = images.reshape(n, side, h // side, side, w // side).mean(axis=(2, 4))
+    if h % rows or w % cols:
+        raise ValueError(f"rows and cols must divide the image size {h}x{w}; got {rows}x{cols}")
+    blocks = images.reshape(n, rows, h // rows, cols, w // cols).mean(axis=(2, 4))
     top = np.maximum(blocks.max(axis=(1, 2), keepdims=True), 1e-9)  # each image its own contrast
     level = np.minimum((blocks / top * len(SHADES)).astype(int), len(SHADES) - 1)
-    chars = np.array(list(SHADES))[level]
-    return ["<br>".join("".join(row) for row in image) for image in chars]
+    pictures = []
+    for picture in np.array(list(SHADES))[level]:
+        lines = ["".join(row).rstrip() for row in picture]
+        while lines and not lines[-1]:
+            lines.pop()
+        while lines and not lines[0]:
+            lines.pop(0)
+        pictures.append("<br>".join(lines))
+    return pictures
 
 
 def embedding_maps(
@@ -79,7 +88,7 @@ def embedding_maps(
                 showlegend=col == 1, customdata=ids[members], text=art_text[members],
                 marker=dict(size=6, color=CLASS_COLOURS[int(c) % len(CLASS_COLOURS)], opacity=0.8,
                             line=dict(width=0)),
-                hovertemplate=f"<b>{name}</b> · image #%{{customdata}}<br>%{{text}}<extra></extra>",
+                hovertemplate=f"<b>{name}</b> · image #%{{customdata}}<br><br>%{{text}}<extra></extra>",
             ), row=1, col=col)
         titles_ = (axis_titles or [None] * len(maps))[col - 1]
         if titles_ is None:

@@ -1,0 +1,138 @@
+"""AppTest (headless) of the Lab page: each tab renders; the run obeys its buttons; the numbers
+shown follow the threshold, the edit and the model chosen.
+
+t-SNE is left to tests/test_embedding.py (a map takes seconds); here the maps are PCA.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnistcore import data, neurons
+from mnistcore.model import init_mlp
+from mnistcore.predict import load_shipped_model
+from ui.lab import LAB_CURVE, LAB_TRAINER, TRAINED_MODEL
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+TIMEOUT = 120
+TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")
+
+
+def lab(tab: str = TABS[0], session: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/lab.py")
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.session_state["lab"] = tab  # the tabs' key (bound to the URL's lab= parameter)
+    return at.run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    [button] = [b for b in at.button if b.label == label]
+    return button.click().run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    [value] = [m.value for m in at.metric if m.label == label]
+    return value
+
+
+def percent(text: str) -> float:
+    return float(text.rstrip("%")) / 100
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_each_tab_renders_without_exception(tab):
+    at = lab(tab)
+    no_exception(at)
+    assert at.title[0].value == "Lab"
+    assert at.latex, "every tab shows its formula"
+    if tab != TABS[0]:
+        assert at.radio(key="lab_model").value == "Ready-trained model"
+        assert at.get("plotly_chart")
+
+
+def test_run_steps_pauses_and_marks_a_learning_rate_change():
+    at = lab()
+    at.selectbox(key="lab_w_size").set_value(1000)
+    at.number_input(key="lab_w_epochs").set_value(2)
+    at = click(at, "New run")
+    trainer = at.session_state[LAB_TRAINER]
+    assert trainer.step == 0 and trainer.config.train_size == 1000
+
+    at = click(at, "One more batch")
+    no_exception(at)
+    assert trainer.step == 1 and trainer.status == "paused"
+    assert at.session_state[LAB_CURVE]["epoch"] == [pytest.approx(1 / 16)]  # 1000 images / batch 64
+
+    # Asked mid-epoch, the change waits for the epoch's end, where the trainer takes and marks it.
+    at.select_slider(key="lab_w_new_lr").set_value(0.03)
+    at = click(at, "Change")
+    assert trainer.lr == 0.1 and "Waiting for epoch 1 to end" in " ".join(c.value for c in at.caption)
+    at = click(at, "One more epoch")
+    no_exception(at)
+    assert trainer.epoch == 1 and trainer.step == 16
+    assert trainer.lr == 0.03 and trainer.changes == [(1.0, "lr 0.1 → 0.03")]
+    specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    marks = [a["text"] for spec in specs for a in spec["layout"].get("annotations", [])]
+    assert marks.count("lr 0.1 → 0.03") == 2  # on the loss and the accuracy chart
+
+    at = click(at, "Run")
+    no_exception(at)
+    assert trainer.epoch == 2 and trainer.status == "done"
+    assert at.session_state[LAB_CURVE]["kind"].count("epoch") == 2
+    assert [b for b in at.button if b.label == "Run"][0].disabled  # the run is over; one more epoch is not
+
+
+def test_threshold_trades_coverage_for_accuracy():
+    at = lab("Confidence")
+    at.slider(key="lab_threshold").set_value(0.0).run()
+    assert metric(at, "Coverage") == "100.0%" and metric(at, "Not sure") == "0"
+    assert metric(at, "Accuracy of the answers") == metric(at, "Accuracy answering all")
+    everything = percent(metric(at, "Accuracy of the answers"))
+    at.slider(key="lab_threshold").set_value(0.99).run()
+    no_exception(at)
+    assert percent(metric(at, "Coverage")) < 1.0
+    assert percent(metric(at, "Accuracy of the answers")) > everything
+    # Heating the softmax makes the model less sure: fewer answers clear the same threshold.
+    sure = percent(metric(at, "Coverage"))
+    at.select_slider(key="lab_temperature").set_value(2.0).run()
+    assert percent(metric(at, "Coverage")) < sure
+
+
+def test_switching_a_unit_off_reports_the_change():
+    at = lab("Neuron lab")
+    at.number_input(key="lab_unit").set_value(5)
+    at.slider(key="lab_scale").set_value(1.0).run()
+    no_exception(at)
+    assert metric(at, "Predictions changed") == "0"
+    assert metric(at, "Test accuracy") == metric(at, "Before the edit")
+    at.slider(key="lab_scale").set_value(0.0).run()
+    no_exception(at)
+    # The page shows what the engine finds for the same edit of the same model.
+    model, _ = load_shipped_model()
+    ds = data.load("mnist")
+    edit = neurons.compare(model, neurons.scale_unit(model, 0, 5, 0.0), data.as_inputs(ds.x_test), ds.y_test)
+    assert metric(at, "Test accuracy") == f"{edit.accuracy_after:.2%}"
+    assert metric(at, "Predictions changed") == f"{edit.predictions_changed:,}"
+    assert at.session_state["lab_model"] == "Ready-trained model"
+
+
+def test_the_visitors_trained_model_is_studied_first():
+    model = init_mlp((784, 12, 10), rng=np.random.default_rng(0))  # untrained: about one in ten right
+    at = lab("Confidence", {TRAINED_MODEL: (model, {"dataset": "mnist"})})
+    no_exception(at)
+    assert at.radio(key="lab_model").value == "Your model from the Train page"
+    assert percent(metric(at, "Accuracy answering all")) < 0.3
+    at.radio(key="lab_model").set_value("Ready-trained model").run()
+    assert percent(metric(at, "Accuracy answering all")) > 0.9
