@@ -38,8 +38,9 @@ if flow_tab.open:
                        help="Median over the run of mean |dW| of the first layer over the output layer's.")
             col.metric(f"{dg.GRADIENT_FLOW_NOTES[k]}: test accuracy after {f.config.epochs} epochs",
                        f"{f.test_accuracy:.1%}" if f.test_accuracy is not None else "n/a")
-        st.caption(f"Each line: mean |dL/dW| of one layer, {len(flows['relu'].epoch_fraction)} times a run "
-                   "of plain SGD (lr 0.1, batches of 64) on 5,000 training images.")
+        c = flows["relu"].config
+        st.caption(f"Each line: mean |dL/dW| of one layer, {len(flows['relu'].epoch_fraction)} times a run of "
+                   f"plain SGD (lr {c.lr:g}, batches of {c.batch_size}) on {c.train_size:,} training images.")
 
         st.subheader("Dead ReLU units")
         st.write("A ReLU unit whose input z is negative for every image outputs 0 for all of them and, "
@@ -51,10 +52,10 @@ if flow_tab.open:
         dead = {f"lr {lr:g}" + (" (diverged)" if r.status == "diverged" else ""): r.dead for lr, r in runs.items()}
         current = inside.current_model(ds)
         if current.model.activation == "relu":
-            dead[current.label] = dg.dead_units(current.model, inside.probe_images(ds))
+            dead[current.label] = inside.current_dead_units(ds, current)
         st.plotly_chart(fig.dead_units_figure(dead))
         st.caption("Share of units that output the same value for each of 1,000 test images, per hidden "
-                   "layer, after 2 epochs of the 5-layer ReLU net above at three learning rates"
+                   f"layer, after {c.epochs} epochs of the 5-layer ReLU net above at three learning rates"
                    + (f", and {current.name}." if current.model.activation == "relu" else "."))
 
 if cap_tab.open:

@@ -153,9 +153,15 @@ def _sizes(model: MLP) -> str:
     return "-".join(map(str, model.sizes))
 
 
-def probe_images(ds: data.Dataset) -> np.ndarray:
-    """The images dead units are counted on: the first 1,000 test images (or training images)."""
-    return (ds.x_test if len(ds.x_test) else ds.x_train)[:diagnostics.PROBE_SIZE]
+@st.cache_data(max_entries=32, show_spinner=False)
+def _dead(key: str, _model: MLP, _x: np.ndarray) -> np.ndarray:
+    return diagnostics.dead_units(_model, _x)
+
+
+def current_dead_units(ds: data.Dataset, current: Current) -> np.ndarray:
+    """Share of dead units per hidden layer of the current model, on the first 1,000 test images."""
+    x = (ds.x_test if len(ds.x_test) else ds.x_train)[:diagnostics.PROBE_SIZE]
+    return _shown(_dead, f"{model_key(current.model)}:{dataset_key(ds)}", current.model, x)
 
 
 def robustness_curves(ds: data.Dataset, current: Current) -> dict[str, robustness.RobustnessCurve] | None:
