@@ -31,12 +31,19 @@ if map_tab.open:
         layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_map_layer")
         method = c[1].segmented_control("Map", ["PCA", "t-SNE"], default="PCA", required=True, key="lab_method")
         idx = lab.map_indices(s)
-        if method == "PCA":
-            (Zr, rr, ar), (Zh, rh, ah) = lab.pca_map(s.data_key, None, s), lab.pca_map(s.key, layer, s)
-            axes = [(f"PC 1 ({r[0]:.1%} of variance)", f"PC 2 ({r[1]:.1%})") for r in (rr, rh)]
-        else:
-            (Zr, ar), (Zh, ah) = lab.tsne_map(s.data_key, None, s), lab.tsne_map(s.key, layer, s)
-            axes = [None, None]
+        if len(idx) < lab.MIN_MAP_POINTS:
+            st.warning(f"This data set has {len(idx)} test images; a map needs at least {lab.MIN_MAP_POINTS}.")
+            st.stop()
+        try:
+            if method == "PCA":
+                (Zr, rr, ar), (Zh, rh, ah) = lab.pca_map(s.data_key, None, s), lab.pca_map(s.key, layer, s)
+                axes = [(f"PC 1 ({r[0]:.1%} of variance)", f"PC 2 ({r[1]:.1%})") for r in (rr, rh)]
+            else:
+                (Zr, ar), (Zh, ah) = lab.tsne_map(s.data_key, None, s), lab.tsne_map(s.key, layer, s)
+                axes = [None, None]
+        except ValueError as err:  # e.g. a data set whose images are all alike
+            st.error(f"The map could not be made: {err}")
+            st.stop()
         figure = fig.embedding_maps([Zr, Zh], ["Raw pixels (784 numbers)", names[layer].capitalize()],
                                     s.labels[idx], s.class_names, ids=idx, art=fig.hover_art(s.images[idx]),
                                     axis_titles=axes)

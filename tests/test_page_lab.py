@@ -16,6 +16,7 @@ from mnistcore import data, neurons
 from mnistcore.model import init_mlp
 from mnistcore.predict import load_shipped_model
 from ui.lab import LAB_CURVE, LAB_TRAINER, TRAINED_MODEL
+from ui.state import DATASET, UPLOAD, UPLOADED
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 120
@@ -136,3 +137,21 @@ def test_the_visitors_trained_model_is_studied_first():
     assert percent(metric(at, "Accuracy answering all")) < 0.3
     at.radio(key="lab_model").set_value("Ready-trained model").run()
     assert percent(metric(at, "Accuracy answering all")) > 0.9
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_a_tiny_uploaded_data_set_gets_words_not_a_traceback(tab):
+    mnist = data.load("mnist")
+    tiny = data.Dataset("tiny.npz", mnist.x_train[:4], mnist.y_train[:4], mnist.x_test[:3], mnist.y_test[:3],
+                        data.MNIST_CLASSES)
+    at = lab(tab, {UPLOAD: tiny, "upload_digest": f"tiny-{tab}", DATASET: UPLOADED})
+    no_exception(at)
+    if tab == "Control the run":
+        at = click(click(at, "New run"), "One more epoch")
+        no_exception(at)
+        assert at.session_state[LAB_TRAINER].config.train_size == 4
+        assert at.session_state[LAB_TRAINER].epoch == 1
+    elif tab == "Hidden-layer map":
+        assert "3 test images" in " ".join(w.value for w in at.warning)
+    else:
+        assert "learned MNIST digits" in " ".join(w.value for w in at.warning)  # the ready model, elsewhere

@@ -25,7 +25,7 @@ from ui import state
 from ui.data import current_dataset, dataset_key
 
 # --- session keys (the Lab page's own; TRAINED_MODEL is the Train page's) -----------------------
-TRAINED_MODEL = getattr(state, "TRAINED_MODEL", "trained_model")  # (MLP, meta) from the Train page
+TRAINED_MODEL = state.TRAINED_MODEL  # (MLP, meta) from the Train page
 LAB_TRAINER = "lab_trainer"      # mnistcore.train.Trainer of the run controlled on the Lab page
 LAB_CURVE = "lab_curve"          # its progress events as a curve (mnistcore.figures.training format)
 LAB_PENDING = "lab_pending"      # {"lr": float, "batch_size": int} to apply when the epoch ends
@@ -35,6 +35,8 @@ LAB_POINT = "lab_point"          # the hidden-layer map's click selection
 
 READY, TRAINED, LAB_RUN = "Ready-trained model", "Your model from the Train page", "The run on this page"
 MAP_POINTS = 1000                # test images on a map (a stratified subsample; t-SNE is O(n^2))
+MIN_MAP_POINTS = 20              # fewer make no map worth the name (an uploaded set may be tiny)
+NEIGHBOURS = 5                   # k of the maps' same-class neighbour share
 TOP_IMAGES = 16                  # images shown per unit
 TSNE_ITERATIONS = 350            # 125 of them exaggerated: the maps' neighbour agreement stops
                                  # improving by 250 (benchmarks/bench_lab.py)
@@ -154,15 +156,16 @@ def pca_map(key: str, layer: int | None, _s: Studied) -> tuple[np.ndarray, np.nd
     fit = embedding.pca(X, 2)
     idx = map_indices(_s)
     Z = fit.transform(X[idx])
-    return Z, fit.explained_variance_ratio, embedding.neighbour_agreement(Z, _s.labels[idx])
+    return Z, fit.explained_variance_ratio, embedding.neighbour_agreement(Z, _s.labels[idx], NEIGHBOURS)
 
 
 @st.cache_data(max_entries=16, show_spinner="Running t-SNE on 1,000 test images (a few seconds, once) ...")
 def tsne_map(key: str, layer: int | None, _s: Studied) -> tuple[np.ndarray, float]:
     """(t-SNE map of the map points (MAP_POINTS, 2), neighbour agreement)."""
     idx = map_indices(_s)
-    Y = embedding.tsne(_points(_s, layer, idx), perplexity=30, n_iter=TSNE_ITERATIONS, exaggeration_iter=125)
-    return Y, embedding.neighbour_agreement(Y, _s.labels[idx])
+    perplexity = min(30.0, (len(idx) - 1) / 3)  # a few hundred points or more: the usual 30
+    Y = embedding.tsne(_points(_s, layer, idx), perplexity, n_iter=TSNE_ITERATIONS, exaggeration_iter=125)
+    return Y, embedding.neighbour_agreement(Y, _s.labels[idx], NEIGHBOURS)
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding what excites each unit ...")
