@@ -131,24 +131,33 @@ def top_images_figure(images: np.ndarray, values: np.ndarray, ids: Sequence[int]
 
 def threshold_figure(thresholds: np.ndarray, coverage: np.ndarray, accuracy: np.ndarray,
                      threshold: float | None = None, height: int = 340) -> go.Figure:
-    """Coverage and accuracy on the answered images against the threshold; a line at ``threshold``."""
-    fig = go.Figure([
-        go.Scatter(x=thresholds, y=coverage, name="coverage (share answered)", mode="lines",
-                   line=dict(color=COVERAGE_COLOUR, width=2.5),
-                   hovertemplate="threshold %{x:.2f}<br>coverage %{y:.1%}<extra></extra>"),
-        go.Scatter(x=thresholds, y=accuracy, name="accuracy of the answers", mode="lines",
-                   line=dict(color=ACCURACY_COLOUR, width=2.5),
-                   hovertemplate="threshold %{x:.2f}<br>accuracy %{y:.2%}<extra></extra>"),
-    ])
+    """Coverage (left axis) and accuracy of the answered images (right axis) against the threshold.
+
+    Two axes, because accuracy moves within a few percent while coverage spans 0 to 100%: on
+    one axis the rise in accuracy would be a flat line. A dotted line marks ``threshold``.
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=thresholds, y=coverage, name="coverage (share answered)", mode="lines",
+                             line=dict(color=COVERAGE_COLOUR, width=2.5),
+                             hovertemplate="threshold %{x:.2f}<br>coverage %{y:.1%}<extra></extra>"),
+                  secondary_y=False)
+    fig.add_trace(go.Scatter(x=thresholds, y=accuracy, name="accuracy of the answers", mode="lines",
+                             line=dict(color=ACCURACY_COLOUR, width=2.5),
+                             hovertemplate="threshold %{x:.2f}<br>accuracy %{y:.2%}<extra></extra>"),
+                  secondary_y=True)
     if threshold is not None:
         fig.add_vline(x=threshold, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text=f"τ = {threshold:.2f}", annotation_position="bottom right")
-    finite = np.concatenate([np.asarray(coverage, float), np.asarray(accuracy, float)])
-    finite = finite[np.isfinite(finite)]
-    low = max(0.0, float(finite.min()) - 0.05) if finite.size else 0.0
+                      annotation_text=f"τ = {threshold:.2f}", annotation_position="bottom left")
+    acc = np.asarray(accuracy, dtype=float)
+    acc = acc[np.isfinite(acc)]
+    low = float(acc.min()) if acc.size else 0.0
+    pad = max((1.0 - low) * 0.1, 0.002)
+    fig.update_yaxes(title_text="coverage", tickformat=".0%", range=[0, 1.02], secondary_y=False,
+                     title_font_color=COVERAGE_COLOUR)
+    fig.update_yaxes(title_text="accuracy of the answers", tickformat=".1%", range=[low - pad, 1 + pad / 4],
+                     secondary_y=True, showgrid=False, title_font_color=ACCURACY_COLOUR)
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="confidence threshold τ",
-        yaxis=dict(tickformat=".0%", range=[low, 1.01]), xaxis=dict(range=[0, 1]),
+        height=height, margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(title="confidence threshold τ", range=[0, 1]),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
     )
     return fig
@@ -167,7 +176,8 @@ def confidence_histogram(confidence: np.ndarray, correct: np.ndarray, threshold:
                              hovertemplate=f"{name}: %{{y:,}} images<br>confidence ≈ %{{x:.3f}}<extra></extra>"))
     if threshold is not None:
         fig.add_vline(x=threshold, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text="not sure ← | → answered", annotation_position="top")
+                      annotation_text="← not sure | answered →", annotation_position="bottom",
+                      annotation_yshift=-2, annotation_font_size=10)
     fig.update_layout(barmode="stack", bargap=0, height=height, margin=dict(l=10, r=10, t=40, b=10),
                       xaxis=dict(title="confidence (top probability)", range=[0, 1]),
                       yaxis=dict(title="images (log scale)", type="log"),
