@@ -10,6 +10,9 @@ from mnistcore.figures import inside as fig
 from mnistcore.schedules import FORMULAS
 from ui import inside, state
 from ui.data import current_dataset
+from ui.router import route_through_app
+
+route_through_app()  # a deep link after a server start: go through app.py
 
 st.title("Inside the network")
 st.write("Why does a deep network stop learning, how big should it be, when should training stop, "
