@@ -5,16 +5,19 @@ import streamlit as st
 from mnistcore import confidence, neurons
 from mnistcore.figures import lab as fig
 from mnistcore.figures.dataset import image_grid
-from ui import lab
+from ui import lab, state
 from ui.lab_run import run_section
+from ui.router import route_through_app
+
+route_through_app()  # a deep link after a server start: go through app.py
 
 TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 
 st.title("Lab")
 st.write("Poke the network: train it a batch at a time, look at how a hidden layer arranges the "
          "digits, switch a neuron off, and let it say *not sure*.")
-run_tab, map_tab, neuron_tab, sure_tab = st.tabs(
-    ["Control the run", "Hidden-layer map", "Neuron lab", "Confidence"], key="lab", bind="query-params")
+state.show_notes(lab.link_notes(st.query_params.to_dict()))  # before the tabs drop a bad value
+run_tab, map_tab, neuron_tab, sure_tab = st.tabs(lab.TABS, key=lab.TAB, bind="query-params")
 
 if run_tab.open:
     with run_tab:

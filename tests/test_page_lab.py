@@ -20,16 +20,18 @@ from ui.state import DATASET, UPLOAD, UPLOADED
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 120
-TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")
+TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")  # as the issue names them
 
 
-def lab(tab: str = TABS[0], session: dict | None = None) -> AppTest:
+def lab(tab: str | None = TABS[0], session: dict | None = None, query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
     at.switch_page("pages/lab.py")
     for key, value in (session or {}).items():
         at.session_state[key] = value
-    at.session_state["lab"] = tab  # the tabs' key (bound to the URL's lab= parameter)
+    if tab is not None:
+        at.session_state["lab"] = tab  # the tabs' key (bound to the URL's lab= parameter)
+    at.query_params.update(query or {})
     return at.run()
 
 
@@ -61,6 +63,15 @@ def test_each_tab_renders_without_exception(tab):
     if tab != TABS[0]:
         assert at.radio(key="lab_model").value == "Ready-trained model"
         assert at.get("plotly_chart")
+
+
+def test_the_link_opens_a_tab_and_a_bad_one_is_said():
+    at = lab(None, query={"lab": "Neuron lab"})
+    no_exception(at)
+    assert at.session_state["lab"] == "Neuron lab" and at.number_input(key="lab_unit").value == 0
+    at = lab(None, query={"lab": "Nope"})
+    no_exception(at)
+    assert "`lab=Nope`" in at.warning[0].value and at.session_state["lab"] == "Control the run"
 
 
 def test_run_steps_pauses_and_marks_a_learning_rate_change():

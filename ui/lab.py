@@ -33,6 +33,8 @@ LAB_DATASET = "lab_dataset"      # dataset_key of the data set the Lab run train
 LAB_MODEL = "lab_model"          # which model the page studies (radio)
 LAB_POINT = "lab_point"          # the hidden-layer map's click selection
 
+TAB = "lab"                      # the tabs' key, bound to the link's lab= parameter
+TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")
 READY, TRAINED, LAB_RUN = "Ready-trained model", "Your model from the Train page", "The run on this page"
 MAP_POINTS = 1000                # test images on a map (a stratified subsample; t-SNE is O(n^2))
 MIN_MAP_POINTS = 20              # fewer make no map worth the name (an uploaded set may be tiny)
@@ -55,6 +57,13 @@ class Studied:
     labels: np.ndarray          # (m,)
     class_names: tuple[str, ...]
     dataset: data.Dataset
+
+
+def link_notes(query: dict[str, str]) -> list[str]:
+    """A note if the link's lab= names no tab (Streamlit would drop it without a word)."""
+    if TAB in query and query[TAB] not in TABS:
+        return [f"`{TAB}={query[TAB]}` in the link: expected one of {', '.join(TABS)}; using {TABS[0]}."]
+    return []
 
 
 def model_key(model: MLP) -> str:
