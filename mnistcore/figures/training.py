@@ -101,7 +101,7 @@ def learning_curves(
         ))
     for at, text in changes:
         fig.add_vline(x=at, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text=text, annotation_position="top left", annotation_font_size=10)
+                      annotation_text=text, annotation_position="top right", annotation_font_size=10)
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision=metric,
         title=dict(text=metric.capitalize(), x=0, font_size=15),
