@@ -275,12 +275,13 @@ def _checked_labels(y, n_classes: int, what: str) -> np.ndarray:
     return _read_only(y.astype(np.uint8, copy=False))
 
 
-def as_inputs(images: np.ndarray) -> np.ndarray:
-    """The network's input X of shape (n, 784), float32 in [0, 1], from images.
+def as_inputs(images: np.ndarray, dtype="float32") -> np.ndarray:
+    """The network's input X of shape (n, 784), float32 (or ``dtype``) in [0, 1], from images.
 
     images: uint8 of shape (n, 28, 28) or (n, 784), divided by 255; or one image (28, 28); floats
-    already in [0, 1] (e.g. a drawing from ``preprocess.to_mnist``) are only reshaped. Scaling to
-    [0, 1] keeps the first layer's pre-activations of order one, where gradients flow.
+    already in [0, 1] (e.g. a drawing from ``preprocess.to_mnist``) are only reshaped (no copy
+    when the dtype matches). Scaling to [0, 1] keeps the first layer's pre-activations of order
+    one, where gradients flow.
     """
     x = np.asarray(images)
     if x.shape == (ROWS, COLS):
@@ -288,12 +289,13 @@ def as_inputs(images: np.ndarray) -> np.ndarray:
     if not (x.ndim == 3 and x.shape[1:] == (ROWS, COLS) or x.ndim == 2 and x.shape[1] == PIXELS):
         raise ValueError(f"images of shape {x.shape}; expected (n, {ROWS}, {COLS}) or (n, {PIXELS})")
     x = x.reshape(len(x), PIXELS)
+    dtype = np.dtype(dtype)
     if x.dtype == np.uint8:
-        return np.divide(x, np.float32(255), dtype=np.float32)  # one pass, no float64 temporary
+        return np.divide(x, dtype.type(255), dtype=dtype)  # one pass, no float64 temporary
     if x.dtype.kind == "f":
         if x.size and not (np.isfinite(x).all() and x.min() >= 0 and x.max() <= 1):
             raise ValueError("float images must hold values in [0, 1]")
-        return np.ascontiguousarray(x, dtype=np.float32)
+        return np.ascontiguousarray(x, dtype=dtype)
     raise ValueError(f"images of dtype {x.dtype}; expected uint8 pixels 0..255 or floats in [0, 1]")
 
 

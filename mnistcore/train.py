@@ -23,6 +23,7 @@ import numpy as np
 
 from .augment import augment
 from .config import TrainConfig
+from .data import as_inputs
 from .losses import LOSSES
 from .model import MLP, init_mlp
 from .optimizers import make_optimizer
@@ -67,19 +68,6 @@ class Progress:
     def record(self) -> dict:
         """The event as a JSON-ready dict, without the model."""
         return {k: v for k, v in self.__dict__.items() if k != "model"}
-
-
-def as_inputs(x: np.ndarray, dtype="float32") -> np.ndarray:
-    """Images as network inputs: shape (n, 784), float, pixels in [0, 1].
-
-    uint8 images (0..255) are scaled by 1/255 in the same pass as the type
-    conversion; float arrays are taken as already scaled (no copy when the
-    dtype already matches).
-    """
-    x = x.reshape(len(x), math.prod(x.shape[1:]))
-    if x.dtype == np.uint8:
-        return np.multiply(x, np.dtype(dtype).type(1 / 255), dtype=dtype)
-    return x.astype(dtype, copy=False)
 
 
 def evaluate(model: MLP, x: np.ndarray, y: np.ndarray, chunk: int = 5000) -> tuple[float, float]:
