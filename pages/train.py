@@ -13,7 +13,7 @@ limits = lim.load()
 ds = data.current_dataset()
 n_train = len(ds.y_train)
 names = [str(c) for c in ds.class_names]
-notes = [f"Server limits: {n}." for n in limits.notes] + tr.read_settings(limits, n_train)
+notes = tr.read_settings(limits, n_train)
 st.session_state.setdefault(state.TR_CONTINUE, False)
 
 run = tr.settle_active(limits)
@@ -29,6 +29,8 @@ if run is None and pressed is not None:
 training = run is not None
 
 state.show_notes(notes)
+for note in limits.notes:
+    st.warning(f"A limit of this server was set wrongly: {note}.", icon=":material/settings:")
 tr.show_notes()
 tr.preset_picker(limits, n_train, locked=training)
 tr.settings_widgets(limits, n_train, locked=training)

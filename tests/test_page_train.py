@@ -109,7 +109,7 @@ def test_train_fills_the_curves_of_both_epochs(trained):
         assert fig["layout"]["xaxis"]["range"] == [0, 2]
     t = traces(loss)
     assert t["train"]["y"][1] < t["train"]["y"][0] < t["train (recent batches)"]["y"][0]   # it learned
-    assert runs[0].first_point_seconds is not None and runs[0].first_point_seconds < 1
+    assert runs[0].first_point_seconds is not None      # (how soon: benchmarks/bench_page_train.py)
 
 
 def test_results_appear_after_training(trained):

@@ -39,23 +39,23 @@ ENV_NAMES = {
 }
 
 
-def _secrets() -> dict:
-    """Top-level values of the app's secrets file(s), or {} when there is none (or it is broken)."""
+def _secrets() -> tuple[dict, list[str]]:
+    """(top-level values of the app's secrets file(s), notes): {} when there is none or it is broken."""
+    import streamlit as st
+    files = st.get_option("secrets.files")
+    if not any(Path(f).expanduser().is_file() for f in files):
+        return {}, []  # st.secrets would raise (and log) without a file
     try:
-        import streamlit as st
-        files = st.get_option("secrets.files")
-        if not any(Path(f).expanduser().is_file() for f in files):
-            return {}  # st.secrets would raise (and log) without a file
-        return {k: v for k, v in st.secrets.to_dict().items() if not isinstance(v, dict)}
-    except Exception:  # a malformed secrets.toml must not take the page down
-        return {}
+        return {k: v for k, v in st.secrets.to_dict().items() if not isinstance(v, dict)}, []
+    except Exception as err:  # a malformed secrets.toml must not take the page down
+        return {}, [f"secrets.toml could not be read ({type(err).__name__}), so its limits were ignored"]
 
 
 def load(environ: dict[str, str] | None = None, secrets: dict | None = None) -> Limits:
     """The limits in force: environment first, then secrets, then the defaults."""
     environ = os.environ if environ is None else environ
-    secrets = _secrets() if secrets is None else secrets
-    values, notes = {}, []
+    secrets, notes = _secrets() if secrets is None else (secrets, [])
+    values = {}
     for name, env in ENV_NAMES.items():
         for source, where in ((environ, "environment variable"), (secrets, "secrets.toml entry")):
             if env not in source:
