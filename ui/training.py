@@ -363,7 +363,6 @@ class ActiveRun:
     wall_seconds: float = 0.0                     # time in the loop: training, scoring and drawing
     cpu_seconds: float = 0.0                      # CPU time of this process meanwhile (all threads)
     first_point_seconds: float | None = None      # from the press of Train to the first point
-    draws: int = 0
     stop_requested: bool = False
     record: "Run | None" = None                   # set when the run is filed (see finish)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -378,19 +377,6 @@ class View(Protocol):
 
     def poll(self) -> None: ...
     def progress(self, run: ActiveRun, event: Progress) -> None: ...
-    def progress_waiting(self, run: ActiveRun) -> None:
-        if run.last is None:
-            self.bar.progress(0.0, text=f"Starting run #{run.number} ...")
-        else:
-            self.progress(run, run.last)
-
-    def show_run(self, run: "Run") -> None:
-        """A run that has ended: where it got to, and its curves."""
-        self.bar.progress(min(1.0, run.epochs / run.config.epochs),
-                          text=f"Run #{run.number} {run.status.replace('_', ' ')} at epoch {run.epochs:.2f}/"
-                               f"{run.config.epochs} · {run.samples_per_second:,.0f} samples/s")
-        self.show_curve(run.curve, run.config.epochs, run.changes)
-
     def charts(self, run: ActiveRun) -> None: ...
 
 
@@ -460,7 +446,6 @@ def train_live(run: ActiveRun, view: View, pacer: Pacer | None = None) -> None:
             if pacer.draw_due(now, first):
                 drawing = clock()
                 view.charts(run)
-                run.draws += 1
                 pacer.last_draw = clock()
                 pacer.last_draw_cost = pacer.last_draw - drawing
             trainer.score_steps = scoring = pacer.score_next(trainer.train_seconds)
@@ -494,6 +479,7 @@ class StreamlitView:
         self.bar.progress(done, text=progress_text(event))
 
     def progress_waiting(self, run: ActiveRun) -> None:
+        """Before the first event of this script run: where the run stands."""
         if run.last is None:
             self.bar.progress(0.0, text=f"Starting run #{run.number} ...")
         else:
