@@ -127,7 +127,7 @@ def setting_params(limits: lim.Limits, n_train: int) -> list[state.Param]:
         P("lr", key("lr"), d.lr, number(0, 100, lo_open=True), to_url=_float_text),
         P("momentum", key("momentum"), d.momentum, number(0, MOMENTUM_MAX), to_url=_float_text),
         P("nesterov", key("nesterov"), d.nesterov, flag, to_url=_flag_text),
-        P("batch_size", key("batch_size"), d.batch_size, state.integer(0, None)),
+        P("batch_size", key("batch_size"), d.batch_size, state.integer(0, n_train)),
         P("epochs", key("epochs"), d.epochs, state.integer(1, limits.max_epochs)),
         P("dropout", key("dropout"), d.dropout, number(0, DROPOUT_MAX), to_url=_float_text),
         P("l2", key("l2"), d.l2, number(0, 10), to_url=_float_text),
@@ -187,7 +187,7 @@ L2 = r"L_{\text{total}} = L + \frac{\lambda}{2} \sum_l \lVert W_l \rVert^2 \;\Ri
 BATCH = r"\nabla_w L \approx \frac{1}{B} \sum_{i \in \text{batch}} \nabla_w L_i"
 WIDTHS = (1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 1024, 2048, 4096)
 BATCHES = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
-LRS = tuple(m * 10.0**e for e in range(-5, 1) for m in (1, 2, 5))
+LRS = tuple(float(f"{m}e{e}") for e in range(-5, 1) for m in (1, 2, 5))  # 1e-05 ... 5.0, exact decimals
 L2S = (0.0, 1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
 SUBSETS = (500, 1000, 2000, 5000, 10_000, 20_000, 30_000)
 MODES = ("full batch", "mini-batch", "per-sample")
@@ -345,7 +345,7 @@ SCORE_SHARE = 0.05         # scoring the test subset within epochs may cost 5% o
 DRAW_SHARE = 0.04          # redrawing the charts may cost 4% of it
 DRAW_INTERVAL = 0.5        # seconds between redraws at least
 PROGRESS_INTERVAL = 0.1    # seconds between progress-bar updates at least
-STOP_WAIT = 60.0           # seconds to wait for an interrupted run to let go of its trainer
+STOP_WAIT = 120.0          # seconds to wait for an interrupted run to finish its step (a full batch can be slow)
 
 
 @dataclass
