@@ -21,7 +21,7 @@ from mnistcore.figures.training import CURVE_KEYS, empty_curve, learning_curves
 from mnistcore.train import Progress, Trainer
 from ui import limits
 from ui.data import current_dataset, dataset_key
-from ui.lab import LAB_CURVE, LAB_DATASET, LAB_PENDING, LAB_TRAINER
+from ui.lab import LAB_ACTION, LAB_CURVE, LAB_DATASET, LAB_ERROR, LAB_EVENTS, LAB_PENDING, LAB_TRAINER
 
 WIDTHS = (16, 32, 64, 128, 256)
 LRS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -29,6 +29,7 @@ BATCHES = (16, 32, 64, 128, 256, 512)      # no full batch: it would copy the tr
 SIZES = (1000, 5000, 10_000, 20_000, 60_000)
 SLOW_SECONDS = 0.3                          # between two batches in slow motion
 POINTS_PER_EPOCH = 10
+STATUS = {"ready": "ready to start", "stopped": "paused", "paused": "paused"}  # Trainer.status as said here
 # Widget keys
 W_WIDTH, W_OPT, W_LR, W_BATCH, W_SIZE, W_EPOCHS, W_SEED = (
     "lab_w_width", "lab_w_opt", "lab_w_lr", "lab_w_batch", "lab_w_size", "lab_w_epochs", "lab_w_seed")
@@ -40,28 +41,44 @@ def new_run_form() -> None:
     lim = limits.load()
     cols = st.columns(7)
     widths = [w for w in WIDTHS if w <= lim.max_width] or [lim.max_width]
-    width = cols[0].selectbox("Hidden units", widths, index=widths.index(64) if 64 in widths else 0, key=W_WIDTH)
-    optimizer = cols[1].selectbox("Optimizer", OPTIMIZER_NAMES, key=W_OPT)
-    lr = cols[2].select_slider("Learning rate", LRS, value=0.1, key=W_LR)
-    batch = cols[3].selectbox("Batch size", BATCHES, index=BATCHES.index(64), key=W_BATCH)
-    size = cols[4].selectbox("Training images", SIZES, index=SIZES.index(10_000), key=W_SIZE,
-                             format_func="{:,}".format)
-    epochs = cols[5].number_input("Epochs", 1, min(20, lim.max_epochs), 5, key=W_EPOCHS)
-    seed = cols[6].number_input("Seed", 0, 2**31 - 1, 0, key=W_SEED)
-    if st.button("New run", icon=":material/restart_alt:", type="primary"):
-        ds = current_dataset()
-        try:
-            config = TrainConfig(hidden=(int(width),), optimizer=optimizer, lr=float(lr),
-                                 batch_size=int(batch), epochs=int(epochs), seed=int(seed),
-                                 train_size=min(int(size), len(ds.y_train)))
-            trainer = Trainer(config, ds, points_per_epoch=POINTS_PER_EPOCH)
-        except ValueError as err:
-            st.error(f"That run cannot start: {err}")
-            return
-        st.session_state[LAB_TRAINER] = trainer
-        st.session_state[LAB_CURVE] = empty_curve()
-        st.session_state[LAB_DATASET] = dataset_key(ds)
-        st.session_state.pop(LAB_PENDING, None)
+    cols[0].selectbox("Hidden units", widths, index=widths.index(64) if 64 in widths else 0, key=W_WIDTH)
+    cols[1].selectbox("Optimizer", OPTIMIZER_NAMES, key=W_OPT)
+    cols[2].select_slider("Learning rate", LRS, value=0.1, key=W_LR)
+    cols[3].selectbox("Batch size", BATCHES, index=BATCHES.index(64), key=W_BATCH)
+    cols[4].selectbox("Training images", SIZES, index=SIZES.index(10_000), key=W_SIZE, format_func="{:,}".format)
+    cols[5].number_input("Epochs", 1, min(20, lim.max_epochs), 5, key=W_EPOCHS)
+    cols[6].number_input("Seed", 0, 2**31 - 1, 0, key=W_SEED)
+    st.button("New run", icon=":material/restart_alt:", type="primary", on_click=_new_run)
+    error = st.session_state.pop(LAB_ERROR, None)
+    if error:
+        st.error(f"That run cannot start: {error}")
+
+
+# Buttons act through callbacks, which run before the script: a click is never lost to a rerun.
+
+def _new_run() -> None:
+    ds = current_dataset()
+    get = st.session_state.get
+    try:
+        config = TrainConfig(hidden=(int(get(W_WIDTH, 64)),), optimizer=get(W_OPT, "sgd"),
+                             lr=float(get(W_LR, 0.1)), batch_size=int(get(W_BATCH, 64)),
+                             epochs=int(get(W_EPOCHS, 5)), seed=int(get(W_SEED, 0)),
+                             train_size=min(int(get(W_SIZE, 10_000)), len(ds.y_train)))
+        trainer = Trainer(config, ds, points_per_epoch=POINTS_PER_EPOCH)
+    except ValueError as err:
+        st.session_state[LAB_ERROR] = str(err)
+        return
+    st.session_state[LAB_TRAINER] = trainer
+    st.session_state[LAB_CURVE] = empty_curve()
+    st.session_state[LAB_DATASET] = dataset_key(ds)
+    st.session_state[W_NEW_LR], st.session_state[W_NEW_BATCH] = config.lr, config.batch_size
+    for key in (LAB_PENDING, LAB_ACTION):
+        st.session_state.pop(key, None)
+
+
+def _ask(action: str | None) -> None:
+    """Remember what the run should do in this script run (None: Pause, i.e. nothing)."""
+    st.session_state[LAB_ACTION] = action
 
 
 def record(curve: dict, event: Progress) -> None:
@@ -112,8 +129,9 @@ def status_line(trainer: Trainer) -> str:
     curve = st.session_state[LAB_CURVE]
     test = [a for a in curve["test_accuracy"] if a is not None]
     acc = f" · test accuracy {test[-1]:.1%}" if test else ""
+    status = STATUS.get(trainer.status, trainer.status)
     return (f"**Epoch {trainer.epoch_fraction:.2f}** of {trainer.config.epochs} · step {trainer.step:,} · "
-            f"learning rate {trainer.lr:g} · batch size {trainer.batch_size}{acc} · {trainer.status}")
+            f"learning rate {trainer.lr:g} · batch size {trainer.batch_size}{acc} · {status}")
 
 
 def draw(trainer: Trainer, slots, n: int) -> None:
@@ -141,29 +159,32 @@ def run_section() -> None:
         st.caption("Start a run, then drive it with the buttons that appear here.")
         return
 
+    # A run that Pause (or any click) interrupted left its generator suspended; close it now, so
+    # that it marks the trainer stopped here rather than whenever it is garbage-collected, which
+    # could be in the middle of the next run.
+    interrupted = st.session_state.pop(LAB_EVENTS, None)
+    if interrupted is not None:
+        interrupted.close()
+    action = st.session_state.pop(LAB_ACTION, None)
     done = trainer.epoch >= trainer.config.epochs
     dead = trainer.status == "diverged"
     c = st.columns([1, 1, 1.3, 1.3, 1.2, 1.6])
-    action = None
-    if c[0].button("Run", icon=":material/play_arrow:", disabled=done or dead,
-                   help=f"Train on to epoch {trainer.config.epochs}; Pause stops it where it is."):
-        action = "run"
-    c[1].button("Pause", icon=":material/pause:", help="Stop between two batches; Run goes on from there.")
-    if c[2].button("One more batch", icon=":material/skip_next:", disabled=dead):
-        action = "batch"
-    if c[3].button("One more epoch", icon=":material/fast_forward:", disabled=dead,
-                   help="Train to the end of this epoch (a whole epoch when at the start of one)."):
-        action = "epoch"
-    if c[4].button("Slow motion", icon=":material/slow_motion_video:", disabled=dead,
-                   help=f"The next batches one by one, a step every {SLOW_SECONDS} s, the charts redrawn each time."):
-        action = "slow"
+    c[0].button("Run", icon=":material/play_arrow:", disabled=done or dead, on_click=_ask, args=("run",),
+                help=f"Train on to epoch {trainer.config.epochs}; Pause stops it where it is.")
+    c[1].button("Pause", icon=":material/pause:", on_click=_ask, args=(None,),
+                help="Stop between two batches; Run goes on from there.")
+    c[2].button("One more batch", icon=":material/skip_next:", disabled=dead, on_click=_ask, args=("batch",))
+    c[3].button("One more epoch", icon=":material/fast_forward:", disabled=dead, on_click=_ask, args=("epoch",),
+                help="Train to the end of this epoch (a whole epoch when at the start of one).")
+    c[4].button("Slow motion", icon=":material/slow_motion_video:", disabled=dead, on_click=_ask, args=("slow",),
+                help=f"The next batches one by one, a step every {SLOW_SECONDS} s, the charts redrawn each time.")
     c[5].number_input("batches in slow motion", 1, 200, 20, key=W_SLOW_N)
 
     with st.container(border=True):
         st.markdown("**Change between epochs** (taken at the end of the current epoch, marked on the charts)")
         c = st.columns([2, 1, 1])
-        st.session_state.setdefault(W_NEW_LR, trainer.lr if trainer.lr in LRS else 0.1)
-        st.session_state.setdefault(W_NEW_BATCH, trainer.batch_size if trainer.batch_size in BATCHES else 64)
+        st.session_state.setdefault(W_NEW_LR, trainer.lr)
+        st.session_state.setdefault(W_NEW_BATCH, trainer.batch_size)
         c[0].select_slider("New learning rate", LRS, key=W_NEW_LR)
         c[1].selectbox("New batch size", BATCHES, key=W_NEW_BATCH)
         c[2].button("Change", icon=":material/tune:", on_click=_queue_change, disabled=dead)
@@ -178,7 +199,8 @@ def run_section() -> None:
     n = 0
     draw(trainer, slots, n)
     if action is not None:
-        for event in _events(trainer, action):
+        events = st.session_state[LAB_EVENTS] = _events(trainer, action)
+        for event in events:
             record(st.session_state[LAB_CURVE], event)
             if event.kind == "epoch":
                 apply_pending(trainer)
@@ -186,6 +208,7 @@ def run_section() -> None:
             draw(trainer, slots, n)
             if event.status == "diverged":
                 break
+        st.session_state.pop(LAB_EVENTS, None)
         st.rerun()  # the buttons above were drawn for the state before this training: redraw them
     if trainer.status == "diverged":
         message = trainer.history[-1].message if trainer.history else ""
