@@ -58,16 +58,16 @@ def choose_dataset() -> str:
         options.append(state.UPLOADED)
     if st.session_state[state.DATASET] not in options:
         st.session_state[state.DATASET] = param.default
-    st.sidebar.selectbox("Data set", options, format_func=label, **state.bind(state.DATASET),
+    upload = st.session_state.get(state.UPLOAD)  # given to label, not read by it: AppTest formats off the run
+    st.sidebar.selectbox("Data set", options, format_func=lambda name: label(name, upload), **state.bind(state.DATASET),
                          help="Used by every page. Upload your own on the Dataset page.")
     state.write_params([param])
     return st.session_state[state.DATASET]
 
 
-def label(name: str) -> str:
-    """How a data set's name reads in the select box."""
+def label(name: str, upload: data.Dataset | None = None) -> str:
+    """How a data set's name reads in the select box (`upload`: this visitor's uploaded data set)."""
     if name == state.UPLOADED:
-        upload = st.session_state.get(state.UPLOAD)
         return f"Uploaded: {upload.name}" if upload is not None else "Uploaded file"
     return data.TITLES.get(name, name)
 
