@@ -130,6 +130,8 @@ def status_line(trainer: Trainer) -> str:
     test = [a for a in curve["test_accuracy"] if a is not None]
     acc = f" · test accuracy {test[-1]:.1%}" if test else ""
     status = STATUS.get(trainer.status, trainer.status)
+    if trainer.status == "done" and trainer.epoch < trainer.config.epochs:
+        status = "paused"  # "done" with the epoch asked for, not with the run
     return (f"**Epoch {trainer.epoch_fraction:.2f}** of {trainer.config.epochs} · step {trainer.step:,} · "
             f"learning rate {trainer.lr:g} · batch size {trainer.batch_size}{acc} · {status}")
 
