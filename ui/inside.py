@@ -43,7 +43,8 @@ def link_notes(query: dict[str, str]) -> list[str]:
     first so the visitor learns which setting of the link was ignored and why.
     """
     def whole(text: str) -> bool:
-        return text.strip().lstrip("-").isdigit() and PATIENCES[0] <= int(text) <= PATIENCES[1]
+        digits = text.strip().removeprefix("-")   # int() reads decimals ("²" is a digit, not one), at most 4300
+        return digits.isdecimal() and len(digits) < 6 and PATIENCES[0] <= int(text) <= PATIENCES[1]
 
     def split(text: str) -> bool:
         try:
