@@ -24,6 +24,7 @@ from .losses import softmax as _softmax
 
 NOT_SURE = -1              # the label answered under the threshold (no class is -1)
 NOT_SURE_TEXT = "not sure"
+DEFAULT_THRESHOLD = 0.5    # tau where the app starts: a wrong answer is rarely surer than this
 
 
 def _check_temperature(temperature: float) -> None:

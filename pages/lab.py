@@ -114,8 +114,10 @@ if sure_tab.open:
     with sure_tab:
         s = lab.choose_model()
         c = st.columns(2)
-        T = c[0].select_slider("Softmax temperature T", TEMPERATURES, value=1.0, key="lab_temperature")
-        tau = c[1].slider("Confidence threshold τ", 0.0, 1.0, 0.5, 0.01, key="lab_threshold",
+        st.session_state.setdefault(lab.TEMPERATURE, 1.0)   # kept for the session, so the Draw page can
+        st.session_state.setdefault(lab.THRESHOLD, confidence.DEFAULT_THRESHOLD)  # answer the same way
+        T = c[0].select_slider("Softmax temperature T", TEMPERATURES, **state.bind(lab.TEMPERATURE))
+        tau = c[1].slider("Confidence threshold τ", 0.0, 1.0, step=0.01, **state.bind(lab.THRESHOLD),
                           help=f"Under it the model answers \"{confidence.NOT_SURE_TEXT}\".")
         c[0].latex(r"p_k = \frac{e^{z_k / T}}{\sum_j e^{z_j / T}}")
         c[1].latex(r"\hat{y} = \begin{cases} \arg\max_k p_k & \text{if } \max_k p_k \ge \tau \\ "

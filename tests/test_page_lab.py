@@ -18,7 +18,7 @@ from mnistcore.predict import load_shipped_model
 from mnistcore.config import TrainConfig
 from mnistcore.figures.training import empty_curve
 from mnistcore.train import Trainer
-from ui.lab import LAB_ACTION, LAB_CURVE, LAB_DATASET, LAB_TRAINER, TRAINED_MODEL
+from ui.lab import LAB_ACTION, LAB_CURVE, LAB_DATASET, LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL
 from ui.state import DATASET, UPLOAD, UPLOADED
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -111,18 +111,20 @@ def test_run_steps_pauses_and_marks_a_learning_rate_change():
 
 def test_threshold_trades_coverage_for_accuracy():
     at = lab("Confidence")
-    at.slider(key="lab_threshold").set_value(0.0).run()
+    at.slider(key="w_confidence_threshold").set_value(0.0).run()
     assert metric(at, "Coverage") == "100.0%" and metric(at, "Not sure") == "0"
     assert metric(at, "Accuracy of the answers") == metric(at, "Accuracy answering all")
     everything = percent(metric(at, "Accuracy of the answers"))
-    at.slider(key="lab_threshold").set_value(0.99).run()
+    at.slider(key="w_confidence_threshold").set_value(0.99).run()
     no_exception(at)
     assert percent(metric(at, "Coverage")) < 1.0
     assert percent(metric(at, "Accuracy of the answers")) > everything
     # Heating the softmax makes the model less sure: fewer answers clear the same threshold.
     sure = percent(metric(at, "Coverage"))
-    at.select_slider(key="lab_temperature").set_value(2.0).run()
+    at.select_slider(key="w_softmax_temperature").set_value(2.0).run()
     assert percent(metric(at, "Coverage")) < sure
+    # Both stay in the session under named keys, for the Draw page to answer the same way.
+    assert at.session_state[THRESHOLD] == 0.99 and at.session_state[TEMPERATURE] == 2.0
 
 
 def test_switching_a_unit_off_reports_the_change():

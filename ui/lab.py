@@ -35,6 +35,8 @@ LAB_ERROR = "lab_error"          # why the last New run was refused (shown once)
 LAB_DATASET = "lab_dataset"      # dataset_key of the data set the Lab run trains on
 LAB_MODEL = "lab_model"          # which model the page studies (radio)
 LAB_POINT = "lab_point"          # the hidden-layer map's click selection
+TEMPERATURE = "softmax_temperature"     # float T: the visitor's softmax temperature (Lab; Draw may read it)
+THRESHOLD = "confidence_threshold"      # float tau: under it the answer is "not sure" (Lab; Draw may read it)
 
 TAB = "lab"                      # the tabs' key, bound to the link's lab= parameter
 TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")
