@@ -52,9 +52,9 @@ if map_tab.open:
                                     axis_titles=axes)
         chart, side = st.columns([4, 1])
         picked = chart.plotly_chart(figure, on_select="rerun", selection_mode="points", key=lab.LAB_POINT)
-        side.metric("Same-class neighbours, pixels", f"{ar:.0%}")
-        side.metric("Same-class neighbours, hidden", f"{ah:.0%}", delta=f"{ah - ar:+.0%}")
-        side.caption("Share of each point's 5 nearest neighbours on the map that show the same class.")
+        side.metric("Same class nearby: pixels", f"{ar:.0%}")
+        side.metric("Same class nearby: hidden", f"{ah:.0%}", delta=f"{ah - ar:+.0%}")
+        side.caption(f"Share of each point's {lab.NEIGHBOURS} nearest neighbours on the map that show its class.")
         points = picked.selection.points if picked else []
         if points and "customdata" in points[0]:
             i = int(np.ravel(points[0]["customdata"])[0])
