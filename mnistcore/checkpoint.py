@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from .model import MLP
 FORMAT = "mnistcore-mlp"
 VERSION = 1
 MAX_PARAMETERS = 50_000_000  # 200 MB of float32: more than any model this app trains
+MAX_META_BYTES = 2**20       # the meta JSON is a few hundred bytes; refuse it past 1 MB (4 per char)
 
 
 class ModelFileError(ValueError):
@@ -84,10 +86,13 @@ def load_model(source: str | os.PathLike | bytes, name: str | None = None) -> tu
     with npz:
         try:
             meta = _read_meta(npz, name)
-            n_layers = len(meta["sizes"]) - 1
-            W = [_read_array(npz, f"W{l}", name) for l in range(n_layers)]
-            b = [_read_array(npz, f"b{l}", name) for l in range(n_layers)]
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as e:
+            pairs = list(zip(meta["sizes"][:-1], meta["sizes"][1:]))
+            if sum(i * o + o for i, o in pairs) > MAX_PARAMETERS:
+                raise ModelFileError(f"{name}: more than {MAX_PARAMETERS:,} parameters; too large to load here")
+            W = [_read_array(npz, f"W{l}", name, (i, o)) for l, (i, o) in enumerate(pairs)]
+            b = [_read_array(npz, f"b{l}", name, (o,)) for l, (i, o) in enumerate(pairs)]
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, zlib.error,
+                NotImplementedError, RuntimeError) as e:  # damaged deflate data, unknown method, encrypted
             if isinstance(e, ModelFileError):
                 raise
             raise ModelFileError(f"{name}: damaged model file ({e})") from None
@@ -112,9 +117,10 @@ def load_model(source: str | os.PathLike | bytes, name: str | None = None) -> tu
 def _read_meta(npz, name: str) -> dict:
     if "meta" not in npz.files:
         raise ModelFileError(f"{name}: no 'meta' entry; not a mnistcore model file")
-    raw = npz["meta"]
-    if raw.dtype.kind != "U" or raw.shape != ():
+    shape, dtype = _header(npz, "meta")
+    if dtype.kind != "U" or shape != () or dtype.itemsize > MAX_META_BYTES:
         raise ModelFileError(f"{name}: 'meta' must be one JSON string")
+    raw = npz["meta"]
     try:
         meta = json.loads(str(raw))
     except json.JSONDecodeError as e:
@@ -134,10 +140,30 @@ def _read_meta(npz, name: str) -> dict:
     return meta
 
 
-def _read_array(npz, key: str, name: str) -> np.ndarray:
+def _header(npz, key: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of array `key` from its .npy header, without reading the array: compressed,
+    a huge array of zeros fits in a small file (a zip bomb), so nothing is inflated unchecked."""
+    member = f"{key}.npy" if f"{key}.npy" in npz.zip.namelist() else key
+    with npz.zip.open(member) as f:
+        version = np.lib.format.read_magic(f)  # ValueError (a damaged file) if not an .npy
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f"{key} is in .npy format {version}; expected 1.0 or 2.0")
+        shape, _, dtype = read_header(f)
+    return shape, dtype
+
+
+def _read_array(npz, key: str, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Array `key`, read only once its header says it is weights of the expected `shape`."""
     if key not in npz.files:
         raise ModelFileError(f"{name}: missing array {key!r}")
-    a = npz[key]
-    if a.dtype not in (np.float32, np.float64):
-        raise ModelFileError(f"{name}: {key} has dtype {a.dtype}; weights must be float32 or float64")
-    return a
+    found, dtype = _header(npz, key)
+    if dtype.hasobject:
+        raise ModelFileError(f"{name}: damaged model file ({key} holds Python objects; not read)")
+    if dtype not in (np.float32, np.float64):
+        raise ModelFileError(f"{name}: {key} has dtype {dtype}; weights must be float32 or float64")
+    if found != shape:
+        raise ModelFileError(f"{name}: weight shapes do not match the layer sizes: {key} is {found}, "
+                             f"expected {shape}")
+    return npz[key]
