@@ -112,7 +112,7 @@ if neuron_tab.open:
 
 if sure_tab.open:
     with sure_tab:
-        s = lab.choose_model()
+        s = lab.choose_model(hidden=False)
         c = st.columns(2)
         st.session_state.setdefault(lab.TEMPERATURE, 1.0)   # kept for the session, so the Draw page can
         st.session_state.setdefault(lab.THRESHOLD, confidence.DEFAULT_THRESHOLD)  # answer the same way

@@ -168,3 +168,15 @@ def test_a_tiny_uploaded_data_set_gets_words_not_a_traceback(tab):
         assert "3 test images" in " ".join(w.value for w in at.warning)
     else:
         assert "learned MNIST digits" in " ".join(w.value for w in at.warning)  # the ready model, elsewhere
+
+
+@pytest.mark.parametrize("tab", TABS[1:])
+def test_a_model_without_hidden_layer_or_from_another_data_set_is_explained(tab):
+    model = init_mlp((784, 10), rng=np.random.default_rng(0))   # inputs straight to outputs
+    at = lab(tab, {TRAINED_MODEL: (model, {"dataset": "fashion"})})
+    no_exception(at)
+    assert "learned from fashion" in at.warning[0].value
+    if tab == "Confidence":
+        assert metric(at, "Coverage")       # softmax and threshold need no hidden layer
+    else:
+        assert "no hidden layer" in at.info[0].value and not at.metric

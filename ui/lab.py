@@ -103,11 +103,14 @@ def ready_model() -> tuple[MLP, str]:
     return model, note
 
 
-def choose_model() -> Studied:
-    """The model radio (only the choices that exist) and the data set's test images."""
+def choose_model(hidden: bool = True) -> Studied:
+    """The model radio (only the choices that exist) and the data set's test images.
+
+    With ``hidden`` a model without a hidden layer is refused with a message (the page stops).
+    """
     ds = current_dataset()
     trained = st.session_state.get(TRAINED_MODEL)
-    trained = trained[0] if isinstance(trained, tuple) else trained
+    trained, meta = trained if isinstance(trained, tuple) else (trained, {})
     trainer = st.session_state.get(LAB_TRAINER)
     options = ([TRAINED] if isinstance(trained, MLP) else []) + \
               ([LAB_RUN] if trainer is not None and trainer.step else []) + [READY]
@@ -116,15 +119,24 @@ def choose_model() -> Studied:
     choice = st.radio("Model to study", options, key=LAB_MODEL, horizontal=True)
     if choice == TRAINED:
         model = trained
+        if isinstance(meta, dict) and meta.get("dataset") not in (None, ds.name):
+            st.warning(f"This model learned from {meta['dataset']}; here it looks at {ds.name} images.")
     elif choice == LAB_RUN:
         model = trainer.model
     else:
-        model, note = ready_model()
+        try:
+            model, note = ready_model()
+        except (ValueError, OSError) as err:
+            st.error(f"No ready-trained model could be loaded or trained here: {err}")
+            st.stop()
         if note:
             st.info(note, icon=":material/info:")
         if ds.name != "mnist":
             st.warning("The ready-trained model learned MNIST digits; here it looks at "
                        f"{ds.name} images. Train a model on this data set for a fair picture.")
+    if hidden and len(model.W) < 2:
+        st.info("This model has no hidden layer: its inputs go straight to the outputs.")
+        st.stop()
     images, labels = ds.x_test, ds.y_test
     if len(labels) == 0:
         st.warning("This data set has no test images; the Lab uses its training images instead.")
