@@ -341,8 +341,8 @@ def check_settings(limits: lim.Limits, n_train: int) -> tuple[TrainConfig | None
 # --- the live loop ---------------------------------------------------------------------------------
 
 POINTS_PER_EPOCH = 20      # "step" events per epoch: the first point comes after 1/20 of an epoch
-SCORE_SHARE = 0.05         # scoring the test subset within epochs may cost 5% of the training time
-DRAW_SHARE = 0.04          # redrawing the charts may cost 4% of it
+SCORE_SHARE = 0.03         # scoring the test subset within epochs may cost 3% of the training time
+DRAW_SHARE = 0.03          # redrawing the charts may cost 3% of the time between redraws
 DRAW_INTERVAL = 0.5        # seconds between redraws at least
 PROGRESS_INTERVAL = 0.1    # seconds between progress-bar updates at least
 STOP_WAIT = 120.0          # seconds to wait for an interrupted run to finish its step (a full batch can be slow)
