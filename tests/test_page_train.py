@@ -341,14 +341,19 @@ def test_train_live_draws_growing_curves_and_polls_every_event(monkeypatch):
 
 def test_pacer_keeps_scoring_and_drawing_within_budget():
     pacer = tr.Pacer()
-    assert pacer.score_next(train_seconds=0.0)           # nothing spent yet: score
-    pacer.score_cost = 0.2
-    assert not pacer.score_next(train_seconds=1.0)       # 20% of 1 s training is over budget
-    assert pacer.score_next(train_seconds=10.0)
-    pacer.last_draw, pacer.last_draw_cost = 100.0, 0.1   # a redraw costing 0.1 s: 2.5 s apart
-    assert not pacer.draw_due(101.0, first=False)
-    assert pacer.draw_due(102.6, first=False)
+    assert pacer.score_next(train_seconds=0.0)                        # nothing spent yet: score
+    pacer.score_cost = 2 * tr.SCORE_SHARE
+    assert not pacer.score_next(train_seconds=1.0)                    # twice the budget of 1 s
+    assert pacer.score_next(train_seconds=2.0)
+    gap = 0.1 / tr.DRAW_SHARE                                         # a redraw costing 0.1 s
+    pacer.last_draw, pacer.last_draw_cost = 100.0, 0.1
+    assert gap > tr.DRAW_INTERVAL
+    assert not pacer.draw_due(100.0 + 0.9 * gap, first=False)
+    assert pacer.draw_due(100.0 + 1.1 * gap, first=False)
     assert pacer.draw_due(100.01, first=True)
+    pacer.last_draw_cost = 0.0                                        # cheap redraws: DRAW_INTERVAL apart
+    assert not pacer.draw_due(100.0 + 0.9 * tr.DRAW_INTERVAL, first=False)
+    assert pacer.draw_due(100.0 + tr.DRAW_INTERVAL, first=False)
 
 
 def test_add_point_skips_done_events_and_non_finite_values():
