@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,32 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 RUN_TIMEOUT_MS = 60_000  # default for page actions: a server's first run loads the data set
+
+
+# Tests never write to the user's ~/.cache: decoded data sets go to a temporary folder
+# (the app server the browser tests start inherits it).
+os.environ.setdefault("MNISTCORE_CACHE_DIR", tempfile.mkdtemp(prefix="mnistcore-test-cache-"))
+
+
+@pytest.fixture(autouse=True)
+def _router_has_run(monkeypatch):
+    """Let AppTest see the app as a running server does, where app.py's router has run.
+
+    A folder named pages/ puts Streamlit in its legacy multipage mode until some session calls
+    st.navigation; a server leaves that mode for good on its first visit. AppTest, though, resets
+    the mode before every run, so each run would start as the first one after a server start
+    (pages/ run without app.py, then ui/router.py's rerun, which drops a button's click). The
+    restart case itself is tested in a real browser (test_a_fresh_server_honours_a_deep_link).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    class RoutedPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(app_test, "PagesManager", RoutedPagesManager)
 
 
 def pytest_collection_modifyitems(config, items):
