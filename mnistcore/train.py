@@ -159,6 +159,7 @@ class Trainer:
         self._epoch_state: _EpochState | None = None      # where the current epoch stands
         self._grad_norms = [0.0] * len(model.W)           # mean |dW| per layer at the last reported step
         self.changes: list[tuple[float, str]] = []        # (epoch_fraction, "lr 0.1 → 0.01") marks
+        self._runs = 0                                    # run() calls so far
 
     # -- batches ---------------------------------------------------------------------------
     def _batch(self, idx: np.ndarray) -> np.ndarray:
@@ -198,6 +199,8 @@ class Trainer:
         target = self.epoch + epochs if epochs else max(self.config.epochs, self.epoch + (steps is not None))
         step_limit = self.step + steps if steps else None
         self.status = "running"
+        self._runs += 1
+        this_run = self._runs  # an older run's generator, closed late, must not stop this one
         try:
             while self.epoch < target and self.status == "running":
                 yield from self._run_epoch(target, step_limit)
@@ -212,7 +215,7 @@ class Trainer:
                                   target, lr=last.lr, status=self.status, message=last.message,
                                   scores=last)
         finally:
-            if self.status == "running":
+            if self.status == "running" and self._runs == this_run:
                 self.status = "stopped"
 
     def set_lr(self, lr: float) -> None:
@@ -220,6 +223,8 @@ class Trainer:
         if not lr > 0 or not math.isfinite(lr):
             raise ValueError(f"lr must be > 0; got {lr!r}")
         self.changes.append((self.epoch_fraction, f"lr {self.lr:g} → {lr:g}"))
+        if self._epoch_state is not None:  # mid-epoch: the rest of this epoch uses it too
+            self._epoch_state.lr *= lr / self.lr
         self.lr = lr
 
     def set_batch_size(self, batch_size: int) -> None:
@@ -274,9 +279,10 @@ class Trainer:
             e.loss_sum, e.correct, e.seen = e.loss_sum + loss * len(idx), e.correct + right, e.seen + len(idx)
             paused = step_limit is not None and self.step >= step_limit and s < e.steps
             if s in e.report_at or paused:
-                yield self._event("step", self.epoch + s / e.steps, e.loss_sum / e.seen, e.correct / e.seen,
-                                  target, lr=e.lr, score=self.score_steps or paused)
-                e.loss_sum, e.correct, e.seen = 0.0, 0, 0
+                event = self._event("step", self.epoch + s / e.steps, e.loss_sum / e.seen,
+                                    e.correct / e.seen, target, lr=e.lr, score=self.score_steps or paused)
+                e.loss_sum, e.correct, e.seen = 0.0, 0, 0  # before yielding: the caller may stop here
+                yield event
             if paused:
                 return
         self._epoch_state = None

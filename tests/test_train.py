@@ -150,3 +150,23 @@ def test_float64_and_every_preset_config_is_valid(toy):
 def test_train_shorthand(toy):
     events = list(train(TrainConfig(hidden=(8,), epochs=1), toy))
     assert events[-1].kind == "done"
+
+
+def test_a_late_closed_old_run_does_not_stop_a_newer_one(toy):
+    trainer = Trainer(TrainConfig(hidden=(16,), epochs=2, batch_size=64), toy)
+    old = trainer.run()
+    next(old)                       # the old run is suspended mid-epoch...
+    new = trainer.run()
+    next(new)                       # ...a new one goes on from there...
+    old.close()                     # ...and the old generator is closed late
+    assert trainer.status == "running"
+    assert list(new)[-1].status == "done" and trainer.epoch == 2
+
+
+def test_a_learning_rate_change_mid_epoch_applies_at_once(toy):
+    trainer = Trainer(TrainConfig(hidden=(16,), epochs=1, batch_size=64), toy)
+    list(trainer.run(steps=2))
+    trainer.set_lr(0.02)
+    events = list(trainer.run(steps=1))
+    assert events[-1].lr == pytest.approx(0.02)
+    assert trainer.changes[-1][0] == pytest.approx(2 / 10)
