@@ -151,7 +151,9 @@ class MLP:
         z = self.forward(X, dropout, rng, keep=True)
         correct = int(np.count_nonzero(z.argmax(axis=1) == y))
         loss = LOSSES[self.loss].loss_and_delta(z, y, scale)  # z now holds delta
-        return loss, correct, self.backward(z, l2 * scale)
+        grads = self.backward(z, l2 * scale)
+        self._a, self._f, self._masks = [], [], []  # not kept past the step: a full batch is 188 MB
+        return loss, correct, grads
 
     # -- using a trained model ---------------------------------------------------------------
     def predict_proba(self, X: np.ndarray, temperature: float = 1.0, chunk: int = 8192) -> np.ndarray:
