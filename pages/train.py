@@ -1,6 +1,7 @@
 """Train: choose the settings, press Train, watch the network learn, then see what it learned."""
 import streamlit as st
 
+from mnistcore.figures.training import empty_curve
 from ui import data, state
 from ui import limits as lim
 from ui import training as tr
@@ -62,7 +63,7 @@ elif runs:
     view.show_run(runs[-1])
     tr.run_status(runs[-1])
 else:
-    view.show_curve(tr.figs.empty_curve(), config.epochs if config else None, [])
+    view.show_curve(empty_curve(), config.epochs if config else None, [])
     st.caption("Press **Train**: the charts fill in as the network learns.")
 
 # Each section below sits in its own slot, so that while a run trains a short line replaces it
