@@ -40,6 +40,7 @@ from mnistcore.checkpoint import ModelFileError, load_model, model_bytes, save_m
 from mnistcore.config import PRESETS
 from mnistcore.download import DownloadError, download_file
 from mnistcore.model import init_mlp
+from ui import inside as inside_keys
 from ui import lab as ui_lab
 from ui import limits as lim
 from ui import state
@@ -459,3 +460,396 @@ def test_a_bad_dataset_choice_in_any_link_falls_back_to_mnist(value):
     at.switch_page("pages/train.py").run()
     no_exception(at)
     assert at.session_state[state.DATASET] == "mnist" == at.query_params["dataset"]
+
+
+# --- widgets at their extremes -------------------------------------------------------------------
+
+def set_train_widgets(at: AppTest, values: dict[str, object]) -> AppTest:
+    """Move the Train page's widgets, one rerun each, as a visitor would (widget key -> value)."""
+    for key, value in values.items():
+        for kind in ("slider", "select_slider", "number_input", "radio", "selectbox", "checkbox"):
+            found = [w for w in getattr(at, kind) if w.key == key]
+            if found:
+                found[0].set_value(value).run()
+                no_exception(at)
+                break
+        else:
+            raise AssertionError(f"no widget {key}")
+    return at
+
+
+EVERYTHING_AT_THE_TOP = {
+    widget("depth"): 3, **{tr._w(f"width{i}"): 1024 for i in range(3)},
+    widget("train_size"): 500, tr._w("batch"): 2048, widget("optimizer"): "momentum",
+    widget("momentum"): 0.99, widget("nesterov"): True, widget("lr"): 5.0, widget("dropout"): 0.9,
+    widget("l2"): 0.1, widget("val_split"): 0.5, widget("early_stopping"): 20, widget("augment"): True,
+    widget("dtype"): "float64", widget("schedule"): "cosine", widget("seed"): 2**32 - 1,
+}
+EVERYTHING_AT_THE_BOTTOM = {
+    widget("depth"): 0, widget("train_size"): 500, tr._w("mode"): "per-sample", widget("lr"): 1e-5,
+    widget("optimizer"): "adam", widget("loss"): "mse", widget("seed"): 0, widget("epochs"): 1,
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # lr 5 with momentum 0.99 may overflow
+@pytest.mark.parametrize("values", [EVERYTHING_AT_THE_TOP, EVERYTHING_AT_THE_BOTTOM], ids=["top", "bottom"])
+def test_train_with_every_widget_at_an_end_of_its_range(values):
+    at = set_train_widgets(open_app("pages/train.py", QUICK), values)
+    assert not at.error, said(at, "error")
+    button(at, "Train").click()
+    at.run()
+    no_exception(at)
+    [run] = at.session_state[state.TR_RUNS]
+    assert run.config.train_size == 500 and run.status in ("done", "diverged", "early_stopped")
+    if run.status == "diverged":
+        assert "learning rate" in said(at, "error")
+    else:
+        assert metric(at, "Test accuracy") is not None
+
+
+def test_the_longest_widest_run_is_allowed_but_per_sample_on_everything_is_not():
+    at = set_train_widgets(open_app("pages/train.py", QUICK), {
+        widget("depth"): 3, **{tr._w(f"width{i}"): 1024 for i in range(3)}, widget("epochs"): 300})
+    assert not at.error and not button(at, "Train").disabled                # up to the limits: fine
+    at = set_train_widgets(at, {widget("train_size"): 0, tr._w("mode"): "per-sample"})
+    assert button(at, "Train").disabled
+    assert "per-sample SGD on 60,000 images" in said(at, "error")           # says why, and what to do
+    at = set_train_widgets(at, {tr._w("mode"): "mini-batch"})
+    assert not button(at, "Train").disabled and not at.error
+
+
+def test_dataset_widgets_at_their_ends():
+    at = open_app("pages/dataset.py")
+    at.number_input(key=state.WIDGET_PREFIX + state.DS_SEED).set_value(2**32 - 1).run()
+    no_exception(at)
+    button(at, "Shuffle").click().run()                                     # wraps round to 0
+    no_exception(at)
+    assert at.session_state[state.DS_SEED] == 0
+    for split, last in (("test", 9_999), ("train", 59_999)):
+        at.radio(key=state.WIDGET_PREFIX + state.DS_SPLIT).set_value(split).run()
+        at.selectbox(key=state.WIDGET_PREFIX + state.DS_CLASS).set_value(9).run()
+        at.number_input(key=state.WIDGET_PREFIX + state.DS_INDEX).set_value(last).run()
+        no_exception(at)
+        assert at.header[0].value.startswith(f"Image #{last}:") and not at.warning
+
+
+def test_gradient_descent_widgets_at_their_ends():
+    from mnistcore import descent
+    at = open_app("pages/gradient_descent.py")
+    top = descent.learning_rates()[-1]
+    for name, fn in descent.FUNCTIONS_1D.items():
+        at.selectbox(key="gd_fn1").set_value(name).run()
+        for start in fn.domain:
+            at.select_slider(key=f"gd_lr_{name}").set_value(top).run()
+            at.slider(key=f"gd_start_{name}").set_value(start).run()
+            at.slider(key="gd_steps1").set_value(100).run()
+            no_exception(at)
+    assert "diverge" in said(at, "warning").lower()                         # said, not crashed
+    for name, fn in descent.FUNCTIONS_2D.items():
+        at.selectbox(key="gd_fn2").set_value(name).run()
+        (xlo, xhi), (ylo, yhi) = fn.domain
+        at.slider(key=f"gd_sx_{name}").set_value(xhi).run()
+        at.slider(key=f"gd_sy_{name}").set_value(ylo).run()
+        at.slider(key=f"gd_steps_{name}").set_value(500).run()
+        for opt in descent.OPTIMIZERS_2D:
+            at.select_slider(key=f"gd_lr2_{name}_{opt}").set_value(top).run()
+        no_exception(at)
+
+
+def by_label(at: AppTest, label: str):
+    """The one widget labelled `label` (keys are the page's own business; labels are what a visitor sees)."""
+    kinds = ("slider", "select_slider", "number_input", "selectbox", "radio")
+    [found] = [w for kind in kinds for w in getattr(at, kind) if w.label == label]
+    return found
+
+
+def open_lab_tab(at: AppTest, tab: str) -> AppTest:
+    at.session_state[ui_lab.TAB] = tab  # the tabs' key (bound to the link's lab= parameter)
+    return at.run()
+
+
+def test_lab_widgets_at_their_ends():
+    at = open_app("pages/lab.py", {"lab": "Control the run"})
+    for label, value in {"Hidden units": 256, "Optimizer": "momentum", "Learning rate": 1.0, "Batch size": 512,
+                         "Training images": 1000, "Epochs": 20, "Seed": 2**31 - 1}.items():
+        by_label(at, label).set_value(value).run()
+    button(at, "New run").click().run()
+    button(at, "One more batch").click().run()
+    no_exception(at)
+    trainer = at.session_state[ui_lab.LAB_TRAINER]
+    assert trainer.config.epochs == 20 and trainer.config.hidden == (256,) and trainer.step == 1
+    open_lab_tab(at, "Neuron lab")
+    at.selectbox(key="lab_unit_layer").set_value(0).run()
+    unit = at.number_input(key="lab_unit")
+    unit.set_value(unit.max).run()
+    by_label(at, "Scale its output").set_value(3.0).run()
+    no_exception(at)
+    assert metric(at, "Test accuracy") is not None
+    open_lab_tab(at, "Confidence")
+    for temperature, threshold in ((0.1, 1.0), (10.0, 0.0)):
+        by_label(at, "Softmax temperature T").set_value(temperature).run()
+        by_label(at, "Confidence threshold τ").set_value(threshold).run()
+        no_exception(at)
+        assert metric(at, "Coverage") is not None
+
+
+def test_inside_sliders_at_their_ends():
+    at = open_app("pages/inside.py", {"inside": "Overfitting"})
+    at.slider(key=inside_keys.PATIENCE).set_value(inside_keys.PATIENCES[0]).run()
+    at.select_slider(key=inside_keys.VAL_SPLIT).set_value(max(inside_keys.VAL_SPLITS)).run()
+    no_exception(at)
+    assert not at.error and metric(at, "Best epoch") is not None
+
+
+# --- a failed run or upload loses nothing ----------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow on the way to NaN: the point
+def test_a_diverging_run_keeps_the_previous_model_and_says_what_to_try(trained_page):
+    at = trained_page
+    held, runs = at.session_state[state.TRAINED_MODEL], list(at.session_state[state.TR_RUNS])
+    set_train_widgets(at, {widget("loss"): "mse", widget("lr"): 5.0, tr._w("width0"): 1024})
+    at.session_state[tr.key("lr")] = 90.0      # past the slider, as a link may set it: diverges for sure
+    at.run()
+    button(at, "Train").click()
+    at.run()
+    no_exception(at)
+    *before, last = at.session_state[state.TR_RUNS]
+    assert before == runs and last.status == "diverged"
+    error = said(at, "error")
+    assert "diverged" in error and "Set the learning rate to 9 " in error
+    assert at.session_state[state.TRAINED_MODEL] is held                  # the good model stays current
+    assert metric(at, "Test accuracy") is not None                        # ... and its results shown
+    at.session_state[tr.key("lr")] = 0.1                                  # the advice works: train on
+    at.run()
+    button(at, "Train").click()
+    at.run()
+    assert at.session_state[state.TR_RUNS][-1].status == "done"
+
+
+def test_a_run_the_engine_refuses_to_start_keeps_everything(trained_page, monkeypatch):
+    at = trained_page
+    held, runs = at.session_state[state.TRAINED_MODEL], list(at.session_state[state.TR_RUNS])
+
+    def refuse(*args, **kwargs):
+        raise ValueError("train_size 500 is larger than the 3 training images")
+    monkeypatch.setattr(tr, "Trainer", refuse)     # what the engine says of settings it cannot use
+    button(at, "Train").click()
+    at.run()
+    no_exception(at)
+    assert "Training could not start: train_size 500" in said(at, "error")
+    assert at.session_state[state.TRAINED_MODEL] is held and at.session_state[state.TR_RUNS] == runs
+    assert at.session_state[state.TR_ACTIVE] is None and not button(at, "Train").disabled
+
+
+def test_a_bad_data_set_upload_leaves_the_train_pages_model_and_runs(trained_page):
+    at = trained_page
+    held, runs = at.session_state[state.TRAINED_MODEL], list(at.session_state[state.TR_RUNS])
+    at.switch_page("pages/dataset.py").run()
+    upload(at, "broken.npz", b"PK\x03\x04" + noise(2000, 11))
+    assert "broken.npz" in said(at, "error")
+    at.switch_page("pages/train.py").run()
+    no_exception(at)
+    assert at.session_state[state.TRAINED_MODEL] is held and at.session_state[state.TR_RUNS] == runs
+    assert at.session_state[state.DATASET] == "mnist"
+
+
+# --- many visitors: one data set per process, small sessions, capped runs ----------------------------
+
+def own_arrays(value, shared: set[int], seen: set[int] | None = None) -> int:
+    """Bytes of NumPy memory reachable from `value` that it owns (not views of the `shared` buffers)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or isinstance(value, (str, bytes, int, float, bool, type(None))):
+        return 0
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        base = value
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        if id(base) in shared or id(base) in seen and base is not value:
+            return 0
+        seen.add(id(base))
+        return base.nbytes if base.base is None else 0
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+    elif dataclasses.is_dataclass(value) or hasattr(value, "__dict__"):
+        items = list(vars(value).values())
+    else:
+        return 0
+    return sum(own_arrays(item, shared, seen) for item in items)
+
+
+def dataset_buffers(ds: data.Dataset) -> set[int]:
+    found = set()
+    for a in (ds.x_train, ds.y_train, ds.x_test, ds.y_test):
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        found.add(id(a))
+    return found
+
+
+def test_two_visitors_share_one_data_set_and_keep_small_sessions():
+    from ui.data import load_builtin
+    mnist = load_builtin("mnist")                                        # the process-wide copy
+    sessions = []
+    for seed in ("1", "2"):
+        at = open_app("pages/train.py", {**QUICK, "seed": seed, "hidden": "1024"})
+        button(at, "Train").click()
+        at.run()
+        no_exception(at)
+        at = open_lab_tab(at.switch_page("pages/lab.py"), "Control the run")
+        button(at, "New run").click().run()
+        no_exception(at)
+        sessions.append(at)
+    assert load_builtin("mnist") is mnist and not mnist.x_train.flags.writeable
+    a, b = (s.session_state for s in sessions)
+    for trainer in (a[ui_lab.LAB_TRAINER], b[ui_lab.LAB_TRAINER]):
+        assert np.shares_memory(trainer.x, mnist.x_train)               # the images are not copied
+    assert a[state.TRAINED_MODEL][0] is not b[state.TRAINED_MODEL][0]   # each visitor has their own model
+    assert not np.array_equal(a[state.TRAINED_MODEL][0].W[0], b[state.TRAINED_MODEL][0].W[0])
+    shared = dataset_buffers(mnist)
+    for at in sessions:
+        size = own_arrays(at.session_state.to_dict(), shared)
+        # The model 784-1024-10 (3.2 MB float32), the Lab run's 784-64-10 model, its optimizer
+        # state and batch buffers, the results: about 10 MB. A copy of the training images would
+        # add 47 MB (or 188 MB as float32 inputs).
+        assert size < 16 * 2**20, f"a session holds {size / 2**20:.1f} MB of its own arrays"
+
+
+def test_a_full_batch_run_leaves_no_copy_of_its_batch_in_the_session():
+    """The tiny_full_batch preset trains on all 60,000 images at once: its model must not keep that
+    batch (188 MB of float32 inputs) and its activations once the run is over."""
+    from ui.data import load_builtin
+    at = open_app("pages/train.py", {"preset": "tiny_full_batch", "train_size": "5000", "epochs": "1"})
+    button(at, "Train").click()
+    at.run()
+    no_exception(at)
+    assert at.session_state[state.TR_RUNS][-1].config.batch_size == 0
+    size = own_arrays(at.session_state.to_dict(), dataset_buffers(load_builtin("mnist")))
+    batch = 5000 * 784 * 4                                             # the inputs of one step
+    assert size < batch / 4, f"the session holds {size / 2**20:.1f} MB after a full-batch run"
+
+
+def test_old_runs_are_capped_by_the_servers_limit(monkeypatch):
+    monkeypatch.setenv(lim.ENV_NAMES["max_runs"], "2")
+    at = open_app("pages/train.py", {**QUICK, "hidden": "4"})
+    for _ in range(3):
+        button(at, "Train").click()
+        at.run()
+        no_exception(at)
+    assert [r.number for r in at.session_state[state.TR_RUNS]] == [2, 3]
+    assert "The last 2 runs of this browser session are kept." in [c.value for c in at.caption]
+
+
+def test_a_bad_limit_setting_is_noted_and_the_default_used(monkeypatch):
+    monkeypatch.setenv(lim.ENV_NAMES["max_epochs"], "lots")
+    at = open_app("pages/train.py", QUICK)
+    no_exception(at)
+    assert "MNIST_MAX_EPOCHS='lots' is not a whole number" in said(at, "warning", "info", "error")
+    assert at.slider(key=widget("epochs")).max == lim.Limits().max_epochs
+
+
+@pytest.fixture
+def secrets_file(tmp_path):
+    """Where Streamlit reads the app's secrets from, for this test only (st.secrets reads it once)."""
+    import streamlit as st
+    from streamlit import config
+    path, before = tmp_path / "secrets.toml", config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(path)])
+    st.secrets._reset()
+    try:
+        yield path
+    finally:
+        config.set_option("secrets.files", before)
+        st.secrets._reset()
+
+
+def test_limits_are_raised_in_secrets_toml_and_a_broken_file_is_only_noted(secrets_file):
+    secrets_file.write_text("MNIST_MAX_RUNS = 3\nMNIST_MAX_EPOCHS = 1000\n")
+    limits = lim.load(environ={})
+    assert (limits.max_runs, limits.max_epochs, limits.notes) == (3, 1000, ())
+    import streamlit as st
+    st.secrets._reset()
+    secrets_file.write_text("MNIST_MAX_EPOCHS = [unclosed\n")
+    limits = lim.load(environ={})
+    assert limits.max_epochs == lim.Limits().max_epochs
+    assert any("secrets.toml" in note for note in limits.notes)
+    at = open_app("pages/train.py", QUICK)                                # the page says so, and works
+    no_exception(at)
+    assert "secrets.toml" in said(at, "warning", "info", "error")
+    assert not button(at, "Train").disabled
+
+
+# --- files written atomically: a failure halfway leaves the old file ----------------------------------
+
+def test_a_model_save_that_fails_halfway_leaves_the_old_file(tmp_path, monkeypatch):
+    path = save_model(MODEL, tmp_path / "m.npz")
+    before = path.read_bytes()
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full_disk)       # the bytes are written, then the sync fails
+    with pytest.raises(OSError, match="No space"):
+        save_model(init_mlp((784, 4, 10)), path)
+    assert path.read_bytes() == before and load_model(path)[0].sizes == MODEL.sizes
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+class HalfServer:
+    """Sends a Content-Length, half the body, then hangs up: a connection lost mid-download."""
+
+    def __init__(self, body: bytes):
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:len(body) // 2])
+                self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/file.gz"
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_download_cut_off_halfway_leaves_the_old_file(tmp_path):
+    import hashlib
+    body = noise(300_000, 12)
+    old = tmp_path / "file.gz"
+    old.write_bytes(b"the complete earlier download")
+    server = HalfServer(body)
+    try:
+        with pytest.raises(DownloadError, match="truncated"):
+            download_file(server.url, old, hashlib.sha256(body).hexdigest())
+    finally:
+        server.close()
+    assert old.read_bytes() == b"the complete earlier download"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.gz"]          # no .part left behind
+
+
+def test_a_cache_write_that_fails_halfway_leaves_no_half_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.CACHE_DIR_ENV, str(tmp_path))
+    real_save, calls = np.save, []
+
+    def save_then_fail(f, array, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real_save(f, array, **kwargs)
+    monkeypatch.setattr(np, "save", save_then_fail)
+    ds = data.load("mnist")                       # decoded from the .gz files; the cache write fails
+    assert ds.x_train.shape == (60_000, 28, 28)
+    assert not list((tmp_path / "arrays").iterdir())                   # neither half a cache nor a temp
+    monkeypatch.setattr(np, "save", real_save)
+    again = data.load("mnist")                                           # writes it whole this time
+    assert np.array_equal(again.y_test, ds.y_test)
+    [folder] = (tmp_path / "arrays").iterdir()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{s}.npy" for s in data.SPLITS)
