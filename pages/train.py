@@ -5,6 +5,9 @@ from mnistcore.figures.training import empty_curve
 from ui import data, state
 from ui import limits as lim
 from ui import training as tr
+from ui.router import route_through_app
+
+route_through_app()  # a deep link after a server start: go through app.py
 
 st.title("Train a network")
 st.caption("Every setting of the network and its training, each formula beside the setting it belongs "
