@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NA
 from mnistcore.figures import training as figs
 from mnistcore.metrics import confusion_matrix, per_class_accuracy, worst_mistakes
 from mnistcore.model import MLP
-from mnistcore.train import Progress, Trainer, as_inputs
+from mnistcore.train import Progress, Trainer, as_inputs, evaluate
 from ui import limits as lim
 from ui import state
 
@@ -183,7 +184,7 @@ LABELS = {
 }
 NESTEROV = r"v \leftarrow \mu v - \eta\, \nabla_w L(w + \mu v), \qquad w \leftarrow w + v"
 DROPOUT = r"a \leftarrow \frac{m \odot a}{1 - p}, \quad m_j \sim \mathrm{Bernoulli}(1 - p)"
-L2 = r"L_{\text{total}} = L + \frac{\lambda}{2} \sum_l \lVert W_l \rVert^2 \;\Rightarrow\; \nabla_W \mathrel{+}= \lambda W"
+L2 = r"L_{\text{total}} = L + \frac{\lambda}{2} \sum_l \lVert W_l \rVert^2 \quad \Rightarrow\ \nabla_W L_{\text{total}} = \nabla_W L + \lambda W"
 BATCH = r"\nabla_w L \approx \frac{1}{B} \sum_{i \in \text{batch}} \nabla_w L_i"
 WIDTHS = (1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 1024, 2048, 4096)
 BATCHES = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -237,8 +238,10 @@ def _on_preset(limits: lim.Limits, n_train: int) -> None:
 
 
 def formula(tex: str) -> None:
-    """A formula in one of the narrow settings columns (a size smaller, so it fits)."""
-    st.latex(r"\small " + tex)
+    """A formula in one of the narrow settings columns: a size smaller, one statement a line."""
+    lines = [part.strip().rstrip(",") for part in re.split(r"\\q?quad", tex)]
+    st.latex(r"\small " + (lines[0] if len(lines) == 1 else
+                           r"\begin{gathered}" + r"\\".join(lines) + r"\end{gathered}"))
 
 
 def preset_picker(limits: lim.Limits, n_train: int, locked: bool) -> None:
@@ -520,7 +523,7 @@ class Run:
     status: str
     message: str
     epochs: float                      # epochs trained, e.g. 2.35
-    test_accuracy: float | None        # the last test score of the run
+    test_accuracy: float | None        # of the model it left, on the whole test split
     seconds: float                     # wall-clock time of training, scoring and drawing
     cpu_seconds: float                 # CPU time of the process meanwhile (what benchmarks compare)
     samples_per_second: float
@@ -656,10 +659,13 @@ def _record(run: ActiveRun) -> Run:
     """What the runs table keeps of `run` (no Streamlit calls: cannot be interrupted)."""
     trainer, last = run.trainer, run.last
     status = trainer.status if trainer.status in ("done", "diverged", "early_stopped") else "stopped"
-    tests = [a for a in run.curve["test_accuracy"] if a is not None]
+    # The model as it ends (after early stopping, the best epoch's) on the whole test split: the
+    # same number the results show, where the curve's last point may score a fifth of it.
+    _, accuracy = evaluate(trainer.model, trainer.x_test, trainer.y_test)
     return Run(run.number, run.config, run.curve, list(trainer.changes), status,
                last.message if last is not None and status != "stopped" else "",
-               trainer.epoch_fraction, tests[-1] if tests else None, run.wall_seconds, run.cpu_seconds,
+               trainer.epoch_fraction, accuracy if math.isfinite(accuracy) else None,
+               run.wall_seconds, run.cpu_seconds,
                last.samples_per_second if last is not None else 0.0, run.first_point_seconds,
                run.dataset, run.start)
 
