@@ -1,8 +1,10 @@
-"""The app under test: the pages app.py routes to, and `streamlit run app.py` on a free port of
-127.0.0.1, stopped whatever happens.
+"""The app under test: the pages app.py routes to, the app opened headless on one of them
+(AppTest, `open_app`), and `streamlit run app.py` on a free port of 127.0.0.1, stopped whatever
+happens.
 
-Used by tests/test_app.py, the browser tests' `app_url` fixture (tests/conftest.py) and
-docs/make_screenshot.py.
+Used by the AppTest tests (tests/test_app.py, tests/test_page_*.py, tests/test_hardening.py), the
+browser tests' `app_url` fixture (tests/conftest.py), docs/make_screenshot.py and
+benchmarks/bench_memory.py.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0  # seconds for the server to answer /_stcore/health
 
@@ -31,6 +35,26 @@ def routed_pages(app: Path = ROOT / "app.py") -> list[tuple[str, str]]:
             title = next(k.value.value for k in node.keywords if k.arg == "title")
             pages.append((node.args[0].value, title))
     return pages
+
+
+def open_app(page: str, query: dict[str, str] | None = None, session: dict | None = None,
+             timeout: float = 120) -> AppTest:
+    """The app under AppTest, opened on `page` (e.g. "pages/train.py") by a visitor following a
+    link with the parameters `query`, with `session` put into its session state; run once there.
+
+    AppTest must run app.py once before it can switch page; the link is given to both runs, as
+    a browser opening the link gives it to the first run (and whatever the first run wrote into
+    the link is replaced by it again). `timeout` is seconds per run: a first run loads MNIST.
+    """
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page(page)
+    at.query_params.clear()
+    at.query_params.update(query or {})
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    return at.run()
 
 
 def url_path(page_file: str) -> str:

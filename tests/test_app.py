@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from appserver import routed_pages
+from appserver import open_app, routed_pages
 from mnistcore import data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,22 +25,6 @@ TIMEOUT = 60  # seconds; the first Dataset run loads and summarises MNIST
 
 def page_paths() -> list[str]:
     return [path for path, _ in routed_pages()]
-
-
-def open_page(path: str, query: dict[str, str] | None = None) -> AppTest:
-    """Run the app as a visitor opening `path` with the link parameters `query`.
-
-    AppTest must run the app once before it can switch page; the link is given to both runs,
-    as a browser opening the link gives it to the first run.
-    """
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(path)
-    if query is not None:
-        at.query_params.clear()
-        at.query_params.update(query)
-    return at.run()
 
 
 def texts(at: AppTest, kind: str) -> str:
@@ -68,7 +52,7 @@ def test_app_routes_to_the_pages_in_order():
 
 @pytest.mark.parametrize("path", page_paths())
 def test_every_page_renders_without_exception(path):
-    at = open_page(path)
+    at = open_app(path)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{path} shows no title"
 
@@ -90,7 +74,7 @@ def test_home_says_what_to_visit_and_credits_the_data():
 
 
 def test_dataset_page_shows_grid_closeup_counts_means_histogram():
-    at = open_page("pages/dataset.py")
+    at = open_app("pages/dataset.py")
     assert not at.exception
     ds = data.load(at.session_state["dataset"])
     specs = plotly_specs(at)
@@ -123,7 +107,7 @@ def test_dataset_page_shows_grid_closeup_counts_means_histogram():
 
 def test_dataset_link_reproduces_the_view():
     query = {"dataset": "mnist", "split": "test", "class": "3", "seed": "7", "index": "18"}
-    at = open_page("pages/dataset.py", query)
+    at = open_app("pages/dataset.py", query)
     assert not at.exception and not at.warning
     ds = data.load("mnist")
     assert (at.radio[0].value, at.selectbox[0].value, at.number_input[0].value) == ("test", 3, 7)
@@ -134,13 +118,13 @@ def test_dataset_link_reproduces_the_view():
     assert at.number_input[1].value == 18
     assert at.query_params == query
     # The same link gives the same grid.
-    again = open_page("pages/dataset.py", query)
+    again = open_app("pages/dataset.py", query)
     assert plotly_specs(again)[0]["data"][1]["customdata"] == shown
 
 
 @pytest.mark.skipif(not data.available()["fashion"], reason="Fashion-MNIST is not installed here")
 def test_fashion_from_the_link_with_its_class_names():
-    at = open_page("pages/dataset.py", {"dataset": "fashion", "split": "test", "class": "9", "seed": "0", "index": "0"})
+    at = open_app("pages/dataset.py", {"dataset": "fashion", "split": "test", "class": "9", "seed": "0", "index": "0"})
     assert not at.exception and not at.warning
     assert list(at.dataframe[0].value["class"]) == list(data.FASHION_CLASSES)
     assert at.header[0].value == "Image #0: Ankle boot"  # Fashion-MNIST's first test image
@@ -154,7 +138,7 @@ def test_fashion_from_the_link_with_its_class_names():
     ({"seed": "3"}, ["`split` is missing", "`index` is missing"]),
 ])
 def test_bad_link_parameters_fall_back_with_a_note(query, words):
-    at = open_page("pages/dataset.py", query)
+    at = open_app("pages/dataset.py", query)
     assert not at.exception
     note = texts(at, "warning")
     for word in words:
@@ -174,7 +158,7 @@ def test_a_link_to_an_unknown_dataset_falls_back_with_a_note(name):
 
 
 def test_changing_the_seed_draws_a_new_grid_and_updates_the_link():
-    at = open_page("pages/dataset.py")
+    at = open_app("pages/dataset.py")
     before = plotly_specs(at)[0]["data"][1]["customdata"]
     at.number_input[0].set_value(5).run()
     after = plotly_specs(at)[0]["data"][1]["customdata"]
@@ -198,7 +182,7 @@ def test_upload_browses_the_file_and_a_bad_file_keeps_it():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
     y = (np.arange(12) % 10).astype(np.uint8)
-    at = open_page("pages/dataset.py")
+    at = open_app("pages/dataset.py")
     at.get("file_uploader")[0].upload("mine.npz", npz_bytes(x, y)).run()
     assert not at.exception and not at.error
     assert at.session_state["dataset"] == "upload"
@@ -222,7 +206,7 @@ def test_upload_of_an_idx_pair():
     x = np.random.default_rng(2).integers(0, 256, size=(14, 28, 28), dtype=np.uint8)
     y = (np.arange(14) % 7).astype(np.uint8)
     labels = np.array([0x801, len(y)], dtype=">u4").tobytes() + y.tobytes()
-    at = open_page("pages/dataset.py")
+    at = open_app("pages/dataset.py")
     at.get("file_uploader")[0].set_value([
         ("train-images-idx3-ubyte", idx_bytes(x), "application/octet-stream"),
         ("train-labels-idx1-ubyte", labels, "application/octet-stream"),

@@ -35,7 +35,8 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from mnistcore import checkpoint, data
+from appserver import open_app
+from mnistcore import data
 from mnistcore.checkpoint import ModelFileError, load_model, model_bytes, save_model
 from mnistcore.config import PRESETS
 from mnistcore.download import DownloadError, download_file
@@ -53,19 +54,6 @@ QUICK = {"preset": "seed", "train_size": "500", "epochs": "1", "hidden": "16"}  
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-def open_app(path: str, query: dict[str, str] | None = None, session: dict | None = None) -> AppTest:
-    """The app opened on `path` by a visitor following a link with `query` (as tests/test_app.py)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(path)
-    at.query_params.clear()
-    at.query_params.update(query or {})
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    return at.run()
-
 
 def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]

@@ -2,24 +2,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from appserver import open_app
 from mnistcore import data
 from mnistcore.descent import FUNCTIONS_1D, FUNCTIONS_2D
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/gradient_descent.py"
 TIMEOUT = 90  # the first run loads MNIST and trains the three small networks of the last section
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page(PAGE)
-    return at.run()
+    return open_app(PAGE, timeout=TIMEOUT)
 
 
 def latex(at: AppTest) -> list[str]:

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from appserver import open_app
 from mnistcore import data, diagnostics
 from mnistcore.config import TrainConfig
 from mnistcore.figures import inside as fig
 from mnistcore.model import init_mlp
 from ui.state import DATASET, TRAINED_MODEL, UPLOAD, UPLOADED
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/inside.py"
 TAB = "inside"   # the tabs' key, also their URL parameter
 
@@ -37,15 +36,8 @@ def small_runs(monkeypatch):
 
 
 def open_tab(tab: str | None = None, query: dict | None = None, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(PAGE)
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    if tab is not None:
-        at.session_state[TAB] = tab
-    at.query_params.update(query or {})
-    return at.run()
+    """The Inside page opened on `tab` (None: the page's default) with link `query` and session `state`."""
+    return open_app(PAGE, query, {**(state or {}), **({TAB: tab} if tab is not None else {})})
 
 
 def metrics(at: AppTest) -> dict[str, str]:

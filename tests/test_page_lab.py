@@ -6,33 +6,26 @@ t-SNE is left to tests/test_embedding.py (a map takes seconds); here the maps ar
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from appserver import open_app
 from mnistcore import data, neurons
 from mnistcore.model import init_mlp
 from mnistcore.predict import load_shipped_model
 from ui.lab import LAB_CURVE, LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL
 from ui.state import DATASET, UPLOAD, UPLOADED
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 120
 TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")  # as the issue names them
 
 
 def lab(tab: str | None = TABS[0], session: dict | None = None, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("pages/lab.py")
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    if tab is not None:
-        at.session_state["lab"] = tab  # the tabs' key (bound to the URL's lab= parameter)
-    at.query_params.update(query or {})
-    return at.run()
+    """The Lab page opened on `tab` (None: the page's default) with session `session` and link `query`."""
+    tabs = {"lab": tab} if tab is not None else {}  # the tabs' key (bound to the URL's lab= parameter)
+    return open_app("pages/lab.py", query, {**(session or {}), **tabs}, timeout=TIMEOUT)
 
 
 def no_exception(at: AppTest) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from appserver import open_app
 from mnistcore.checkpoint import load_model, model_bytes
 from mnistcore.config import PRESETS, TrainConfig
 from mnistcore.model import init_mlp
@@ -23,21 +24,14 @@ from ui import state
 from ui import training as tr
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = "pages/train.py"
 TIMEOUT = 120
 SHORT = {"preset": "seed", "train_size": "2000", "epochs": "2"}
 
 
 def open_train(query: dict[str, str] | None = None) -> AppTest:
-    """The app opened on the Train page with the link parameters `query` (as test_app does it)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params.clear()
-    at.query_params.update(query or {})
-    return at.run()
+    """The app opened on the Train page with the link parameters `query`."""
+    return open_app(PAGE, query, timeout=TIMEOUT)
 
 
 def button(at: AppTest, label: str):
