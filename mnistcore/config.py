@@ -8,7 +8,7 @@ what a page puts in its URL.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 # The option names each setting accepts. The modules that implement them hold
 # the functions in dicts under the same keys (ACTIVATIONS in activations.py ...);

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnistcore import descent
 from mnistcore.descent import (BATCH_MODES, DIVERGENCE_LIMIT, FUNCTIONS_1D, FUNCTIONS_2D, OPTIMIZERS_2D,
                                PRESET_NAMES, batch_mode_curves, descend, descend_1d, descend_2d, grid_2d,
                                iterate_table, learning_rates, view_1d)

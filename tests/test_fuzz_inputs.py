@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from mnistcore.checkpoint import MAX_PARAMETERS, ModelFileError, load_model, model_bytes
-from mnistcore.config import PRESETS, TrainConfig
+from mnistcore.config import PRESETS
 from mnistcore.model import MLP, init_mlp
 from mnistcore.preprocess import load_image, to_mnist
 from test_data_fuzz import damaged

@@ -7,7 +7,6 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
-import pytest
 from playwright.sync_api import Page, expect
 
 from appserver import routed_pages, running_app, url_path
