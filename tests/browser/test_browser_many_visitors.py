@@ -26,7 +26,8 @@ from visitors import (browse, chart_traces, check_dataset, close, draw_a_one, go
 SMALL = "preset=seed&train_size=10000&epochs=1"
 A_RUN, B_RUN = f"{SMALL}&hidden=32&seed=1", f"{SMALL}&hidden=64&seed=2"
 MNIST_BYTES = 70_000 * (28 * 28 + 1)   # 55 MB: the data set's images and labels
-# Bounds, from measurements on a 2-core machine (benchmarks/bench_memory.py; see docs/hardening.md):
+# Bounds, from measurements on a 2-core machine (benchmarks/bench_memory.py; the README's
+# "What was tested for a hosted demo"):
 # idle ~70 MB; one visitor ~275 MB (+205: the data set, Plotly, the ready model, the data set's
 # statistics, NumPy's buffers); four visitors ~335 MB (+60 for three more, two of them training).
 # - Four visitors must cost less than 1.5 times the first one's increment (plus 25 MB of slack for
