@@ -37,7 +37,8 @@ def small_runs(monkeypatch):
 
 def open_tab(tab: str | None = None, query: dict | None = None, state: dict | None = None) -> AppTest:
     """The Inside page opened on `tab` (None: the page's default) with link `query` and session `state`."""
-    return open_app(PAGE, query, {**(state or {}), **({TAB: tab} if tab is not None else {})})
+    tabs = {TAB: tab} if tab is not None else {}
+    return open_app(PAGE, query, {**(state or {}), **tabs})
 
 
 def metrics(at: AppTest) -> dict[str, str]:
