@@ -68,6 +68,9 @@ def mean_squared_error(z: np.ndarray, y: np.ndarray, scale: float = 1.0) -> floa
 
 
 LOSSES: dict[str, Loss] = {
-    "ce": Loss(cross_entropy, r"L = -\frac{1}{n}\sum_i \log \mathrm{softmax}(z_i)_{y_i}"),
-    "mse": Loss(mean_squared_error, r"L = \frac{1}{n}\sum_i \tfrac12 \lVert z_i - \mathrm{onehot}(y_i) \rVert^2"),
+    # Two short statements each (\quad between them): the Train page puts them on two lines of a
+    # narrow column.
+    "ce": Loss(cross_entropy, r"L = -\frac{1}{n}\sum_i \log p_{i,y_i} \quad p_i = \mathrm{softmax}(z_i)"),
+    "mse": Loss(mean_squared_error,
+                r"L = \frac{1}{2n}\sum_i \lVert z_i - t_i \rVert^2 \quad t_i = \mathrm{onehot}(y_i)"),
 }
