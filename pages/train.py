@@ -27,7 +27,7 @@ if run is None and pressed is not None:
     try:
         if problems:
             raise ValueError("; ".join(problems))
-        run = tr.start_run(config, ds, pressed)
+        run = tr.start_run(config, ds, data.dataset_key(ds), pressed)
     except ValueError as err:
         st.error(f"Training could not start: {err}", icon=":material/error:")
 training = run is not None

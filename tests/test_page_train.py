@@ -124,6 +124,21 @@ def test_results_appear_after_training(trained):
     assert meta["config"] == run.config.to_dict()
 
 
+def test_a_run_scores_its_model_on_the_test_split_once(monkeypatch):
+    """The runs table's accuracy and the results below it come from one pass over the test split."""
+    calls, real = [], tr.score
+    monkeypatch.setattr(tr, "score", lambda *args: calls.append(args) or real(*args))
+    at = open_train(SHORT)
+    button(at, "Train").click()
+    at.run()
+    no_exception(at)
+    [record] = at.session_state[state.TR_RUNS]
+    shown = at.session_state[state.TR_RESULTS]
+    assert len(calls) == 1 and len(calls[0][2]) == 10_000
+    assert shown.model is at.session_state[state.TRAINED_MODEL][0]
+    assert shown.accuracy == record.test_accuracy and shown.dataset == "mnist"
+
+
 def test_confusion_matrix_toggles_to_rates(trained):
     trained.toggle(key=state.WIDGET_PREFIX + state.TR_CM_RATES).set_value(True).run()
     no_exception(trained)

@@ -35,7 +35,7 @@ from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NA
 from mnistcore.figures import training as figs
 from mnistcore.metrics import confusion_matrix, per_class_accuracy, worst_mistakes
 from mnistcore.model import MLP
-from mnistcore.train import Progress, Trainer, as_inputs, evaluate
+from mnistcore.train import Progress, Trainer, as_inputs
 from ui import limits as lim
 from ui import state
 
@@ -367,6 +367,8 @@ class ActiveRun:
     cpu_seconds: float = 0.0                      # CPU time of this process meanwhile (all threads)
     first_point_seconds: float | None = None      # from the press of Train to the first point
     stop_requested: bool = False
+    dataset_key: str = ""                         # ui.data.dataset_key of its data ("": results not cached)
+    results: "Results | None" = None              # its model on the test split, set when it is filed
     record: "Run | None" = None                   # set when the run is filed (see finish)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -569,8 +571,9 @@ def continue_reason(config: TrainConfig) -> str | None:
     return None
 
 
-def start_run(config: TrainConfig, dataset, pressed: float) -> ActiveRun:
-    """A new ActiveRun of `config` on `dataset` (ValueError if the two do not fit)."""
+def start_run(config: TrainConfig, dataset, dataset_key: str, pressed: float) -> ActiveRun:
+    """A new ActiveRun of `config` on `dataset`, known to caches as `dataset_key` (ValueError if
+    the two do not fit)."""
     model, start = None, "fresh weights"
     if st.session_state.get(state.TR_CONTINUE) and continue_reason(config) is None:
         held_model, meta = st.session_state[state.TRAINED_MODEL]
@@ -578,7 +581,7 @@ def start_run(config: TrainConfig, dataset, pressed: float) -> ActiveRun:
     trainer = Trainer(config, dataset, model=model)
     number = st.session_state.get(state.TR_NEXT_RUN, 1)
     run = ActiveRun(number, trainer, dataset.name, tuple(str(c) for c in dataset.class_names), start,
-                    created=pressed)
+                    created=pressed, dataset_key=dataset_key)
     st.session_state[state.TR_NEXT_RUN] = number + 1
     st.session_state[state.TR_ACTIVE] = run
     return run
@@ -636,6 +639,8 @@ def finish(run: ActiveRun, limits: lim.Limits) -> Run:
     whatever an interrupted one left undone.
     """
     if run.record is None:
+        # Scored once: the runs table's accuracy and the results shown below are the same numbers.
+        run.results = score(run.trainer.model, run.trainer.x_test, run.trainer.y_test, run.dataset_key)
         run.record = _record(run)
     record, model = run.record, run.trainer.model
     runs = st.session_state.setdefault(state.TR_RUNS, [])
@@ -650,6 +655,7 @@ def finish(run: ActiveRun, limits: lim.Limits) -> Run:
                     "class_names": list(run.class_names), "test_accuracy": record.test_accuracy,
                     "status": record.status, "epochs_trained": round(record.epochs, 3),
                     "source": f"run #{run.number}"}
+            st.session_state[state.TR_RESULTS] = run.results
             st.session_state[state.TRAINED_MODEL] = (model, meta)
     st.session_state[state.TR_ACTIVE] = None
     return record
@@ -660,11 +666,10 @@ def _record(run: ActiveRun) -> Run:
     trainer, last = run.trainer, run.last
     status = trainer.status if trainer.status in ("done", "diverged", "early_stopped") else "stopped"
     # The model as it ends (after early stopping, the best epoch's) on the whole test split: the
-    # same number the results show, where the curve's last point may score a fifth of it.
-    _, accuracy = evaluate(trainer.model, trainer.x_test, trainer.y_test)
+    # number the results show, where the curve's last point may score a fifth of the split.
     return Run(run.number, run.config, run.curve, list(trainer.changes), status,
                last.message if last is not None and status != "stopped" else "",
-               trainer.epoch_fraction, accuracy if math.isfinite(accuracy) else None,
+               trainer.epoch_fraction, run.results.accuracy if run.results is not None else None,
                run.wall_seconds, run.cpu_seconds,
                last.samples_per_second if last is not None else 0.0, run.first_point_seconds,
                run.dataset, run.start)
@@ -713,21 +718,29 @@ class Results:
     confidence: np.ndarray     # its probability for that answer
 
 
+def score(model: MLP, x_test: np.ndarray, y_test: np.ndarray, dataset_key: str) -> Results | None:
+    """Results of `model` on the test images `x_test` and labels `y_test` (None if there are none).
+
+    No Streamlit calls: a run's end scores its model here (see finish) without being interrupted.
+    """
+    y = np.asarray(y_test)
+    if len(y) == 0:
+        return None
+    proba = np.concatenate([model.predict_proba(as_inputs(x_test[i:i + 5000], model.dtype))
+                            for i in range(0, len(y), 5000)])
+    pred = proba.argmax(axis=1)
+    cm = confusion_matrix(y, pred, max(proba.shape[1], int(y.max()) + 1))
+    wrong = worst_mistakes(proba, y, N_MISTAKES)
+    return Results(model, dataset_key, float(np.mean(pred == y)), cm, per_class_accuracy(cm), wrong,
+                   pred[wrong], proba[wrong, pred[wrong]])
+
+
 def results(model: MLP, dataset, dataset_key: str) -> Results | None:
     """Results of `model` on `dataset`'s test split (None if it has none), cached in the session."""
     cached = st.session_state.get(state.TR_RESULTS)
     if cached is not None and cached.model is model and cached.dataset == dataset_key:
         return cached
-    x, y = dataset.x_test, np.asarray(dataset.y_test)
-    if len(y) == 0:
-        return None
-    proba = np.concatenate([model.predict_proba(as_inputs(x[i:i + 5000], model.dtype))
-                            for i in range(0, len(y), 5000)])
-    pred = proba.argmax(axis=1)
-    cm = confusion_matrix(y, pred, max(proba.shape[1], int(y.max()) + 1))
-    wrong = worst_mistakes(proba, y, N_MISTAKES)
-    found = Results(model, dataset_key, float(np.mean(pred == y)), cm, per_class_accuracy(cm), wrong,
-                    pred[wrong], proba[wrong, pred[wrong]])
+    found = score(model, dataset.x_test, dataset.y_test, dataset_key)
     st.session_state[state.TR_RESULTS] = found
     return found
 
