@@ -52,7 +52,7 @@ def test_app_routes_to_the_pages_in_order():
 
 @pytest.mark.parametrize("path", page_paths())
 def test_every_page_renders_without_exception(path):
-    at = open_app(path)
+    at = open_app(path, timeout=TIMEOUT)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{path} shows no title"
 
@@ -74,7 +74,7 @@ def test_home_says_what_to_visit_and_credits_the_data():
 
 
 def test_dataset_page_shows_grid_closeup_counts_means_histogram():
-    at = open_app("pages/dataset.py")
+    at = open_app("pages/dataset.py", timeout=TIMEOUT)
     assert not at.exception
     ds = data.load(at.session_state["dataset"])
     specs = plotly_specs(at)
@@ -107,7 +107,7 @@ def test_dataset_page_shows_grid_closeup_counts_means_histogram():
 
 def test_dataset_link_reproduces_the_view():
     query = {"dataset": "mnist", "split": "test", "class": "3", "seed": "7", "index": "18"}
-    at = open_app("pages/dataset.py", query)
+    at = open_app("pages/dataset.py", query, timeout=TIMEOUT)
     assert not at.exception and not at.warning
     ds = data.load("mnist")
     assert (at.radio[0].value, at.selectbox[0].value, at.number_input[0].value) == ("test", 3, 7)
@@ -118,13 +118,14 @@ def test_dataset_link_reproduces_the_view():
     assert at.number_input[1].value == 18
     assert at.query_params == query
     # The same link gives the same grid.
-    again = open_app("pages/dataset.py", query)
+    again = open_app("pages/dataset.py", query, timeout=TIMEOUT)
     assert plotly_specs(again)[0]["data"][1]["customdata"] == shown
 
 
 @pytest.mark.skipif(not data.available()["fashion"], reason="Fashion-MNIST is not installed here")
 def test_fashion_from_the_link_with_its_class_names():
-    at = open_app("pages/dataset.py", {"dataset": "fashion", "split": "test", "class": "9", "seed": "0", "index": "0"})
+    query = {"dataset": "fashion", "split": "test", "class": "9", "seed": "0", "index": "0"}
+    at = open_app("pages/dataset.py", query, timeout=TIMEOUT)
     assert not at.exception and not at.warning
     assert list(at.dataframe[0].value["class"]) == list(data.FASHION_CLASSES)
     assert at.header[0].value == "Image #0: Ankle boot"  # Fashion-MNIST's first test image
@@ -138,7 +139,7 @@ def test_fashion_from_the_link_with_its_class_names():
     ({"seed": "3"}, ["`split` is missing", "`index` is missing"]),
 ])
 def test_bad_link_parameters_fall_back_with_a_note(query, words):
-    at = open_app("pages/dataset.py", query)
+    at = open_app("pages/dataset.py", query, timeout=TIMEOUT)
     assert not at.exception
     note = texts(at, "warning")
     for word in words:
@@ -158,7 +159,7 @@ def test_a_link_to_an_unknown_dataset_falls_back_with_a_note(name):
 
 
 def test_changing_the_seed_draws_a_new_grid_and_updates_the_link():
-    at = open_app("pages/dataset.py")
+    at = open_app("pages/dataset.py", timeout=TIMEOUT)
     before = plotly_specs(at)[0]["data"][1]["customdata"]
     at.number_input[0].set_value(5).run()
     after = plotly_specs(at)[0]["data"][1]["customdata"]
@@ -182,7 +183,7 @@ def test_upload_browses_the_file_and_a_bad_file_keeps_it():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
     y = (np.arange(12) % 10).astype(np.uint8)
-    at = open_app("pages/dataset.py")
+    at = open_app("pages/dataset.py", timeout=TIMEOUT)
     at.get("file_uploader")[0].upload("mine.npz", npz_bytes(x, y)).run()
     assert not at.exception and not at.error
     assert at.session_state["dataset"] == "upload"
@@ -206,7 +207,7 @@ def test_upload_of_an_idx_pair():
     x = np.random.default_rng(2).integers(0, 256, size=(14, 28, 28), dtype=np.uint8)
     y = (np.arange(14) % 7).astype(np.uint8)
     labels = np.array([0x801, len(y)], dtype=">u4").tobytes() + y.tobytes()
-    at = open_app("pages/dataset.py")
+    at = open_app("pages/dataset.py", timeout=TIMEOUT)
     at.get("file_uploader")[0].set_value([
         ("train-images-idx3-ubyte", idx_bytes(x), "application/octet-stream"),
         ("train-labels-idx1-ubyte", labels, "application/octet-stream"),

@@ -21,4 +21,3 @@ def test_each_page_routes_through_app_before_drawing_anything(page_file):
     assert calls and calls[0] == "route_through_app", (
         f"{page_file} must call route_through_app() before anything else, so that a deep link "
         f"right after a server start is run through app.py's router")
-
