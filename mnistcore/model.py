@@ -82,21 +82,24 @@ class MLP:
 
     # -- forward ---------------------------------------------------------------------------
     def forward(self, X: np.ndarray, dropout: float = 0.0,
-                rng: np.random.Generator | None = None, keep: bool = False) -> np.ndarray:
+                rng: np.random.Generator | None = None, keep: bool = False,
+                pre: list | None = None) -> np.ndarray:
         """Output pre-activations z_out, shape (n, 10), for inputs X of shape (n, 784).
 
         With ``keep`` the layer inputs (and dropout masks) are kept on the model
         for ``backward``; without it the model is only read, so one model can
         serve many visitors at once. Dropout zeroes each hidden unit with
         probability ``dropout`` and scales the rest by 1 / (1 - dropout)
-        ("inverted" dropout), so nothing changes at test time.
+        ("inverted" dropout), so nothing changes at test time. A list ``pre`` gets a
+        copy of every layer's z (the activation overwrites it), for a step walked through.
         """
-        z, layer_inputs, outputs, masks = self._layers(X, dropout, rng)
+        z, layer_inputs, outputs, masks = self._layers(X, dropout, rng, pre)
         if keep:
             self._a, self._f, self._masks = layer_inputs, outputs, masks
         return z
 
-    def _layers(self, X: np.ndarray, dropout: float = 0.0, rng: np.random.Generator | None = None):
+    def _layers(self, X: np.ndarray, dropout: float = 0.0, rng: np.random.Generator | None = None,
+                pre: list | None = None):
         """(z_out, inputs of every layer, hidden activations before dropout, dropout masks)."""
         f = ACTIVATIONS[self.activation].forward
         a, layer_inputs, outputs, masks = X, [], [], []
@@ -105,6 +108,8 @@ class MLP:
             layer_inputs.append(a)
             z = a @ W
             z += b
+            if pre is not None:
+                pre.append(z.copy())
             if l == last:
                 break
             a = f(z)
@@ -118,16 +123,19 @@ class MLP:
         return z, layer_inputs, outputs, masks
 
     # -- backward --------------------------------------------------------------------------
-    def backward(self, delta: np.ndarray, l2: float = 0.0) -> list[np.ndarray]:
+    def backward(self, delta: np.ndarray, l2: float = 0.0, deltas: list | None = None) -> list[np.ndarray]:
         """Gradients [dW0, db0, ...] from delta = dL/dz_out, shape (n, 10).
 
         Walks the layers from the output back: dW = a_prev.T @ delta, then
         delta_prev = (delta @ W.T) * f'(z_prev). The input layer's delta is
         never needed, so that product is skipped. ``l2`` adds l2 * W to dW
-        (the gradient of (l2 / 2) ||W||^2).
+        (the gradient of (l2 / 2) ||W||^2). A list ``deltas`` gets a copy of every
+        layer's delta, input side first, for a step walked through.
         """
         f_backward = ACTIVATIONS[self.activation].backward
         for l in range(len(self.W) - 1, -1, -1):
+            if deltas is not None:
+                deltas.insert(0, delta.copy())
             a_prev, dW, db = self._a[l], self.grads[2 * l], self.grads[2 * l + 1]
             np.matmul(a_prev.T, delta, out=dW)
             np.sum(delta, axis=0, out=db)
@@ -142,16 +150,21 @@ class MLP:
 
     def loss_and_gradients(self, X: np.ndarray, y: np.ndarray, l2: float = 0.0, dropout: float = 0.0,
                            rng: np.random.Generator | None = None,
-                           scale: float = 1.0) -> tuple[float, int, list[np.ndarray]]:
+                           scale: float = 1.0, trace: dict | None = None) -> tuple[float, int, list[np.ndarray]]:
         """One forward and backward pass: (mean loss, correct predictions, [dW0, db0, ...]).
 
         The loss is the data loss alone; the L2 penalty only enters the gradient.
-        Every gradient comes multiplied by ``scale`` (see losses.py).
+        Every gradient comes multiplied by ``scale`` (see losses.py). A dict ``trace``
+        gets copies of what the pass computed on the way (mnistcore/step.py shows them):
+        "z" and "delta" of every layer, "a" the inputs of every layer (a_0 = X).
         """
-        z = self.forward(X, dropout, rng, keep=True)
+        pre = None if trace is None else trace.setdefault("z", [])
+        z = self.forward(X, dropout, rng, keep=True, pre=pre)
+        if trace is not None:
+            trace["a"] = [a.copy() for a in self._a]
         correct = int(np.count_nonzero(z.argmax(axis=1) == y))
         loss = LOSSES[self.loss].loss_and_delta(z, y, scale)  # z now holds delta
-        grads = self.backward(z, l2 * scale)
+        grads = self.backward(z, l2 * scale, None if trace is None else trace.setdefault("delta", []))
         self._a, self._f, self._masks = [], [], []  # not kept past the step: a full batch is 188 MB
         return loss, correct, grads
 
