@@ -13,10 +13,9 @@ from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
 
-CANVAS = "draw_canvas"        # the canvas's key; AppTest injects {"drawing": {"data": PNG data URL}} here
-CLEARS = "draw_clears"        # times Clear was pressed: each gives the canvas a new, empty key
-SOURCE, UPLOAD, MODEL, RAW, TIMES_X = "draw_source", "draw_upload", "draw_model", "draw_raw", "draw_times_x"
-TRAINED_MODEL = getattr(state, "TRAINED_MODEL", "trained_model")   # set by the Train page
+CANVAS, CLEARS = state.DRAW_CANVAS, state.DRAW_CLEARS   # session keys: all defined in ui.state
+SOURCE, UPLOAD, MODEL, RAW, TIMES_X = state.DRAW_SOURCE, state.DRAW_UPLOAD, state.DRAW_MODEL, state.DRAW_RAW, state.DRAW_TIMES_X
+TRAINED_MODEL = state.TRAINED_MODEL   # set by the Train page
 DRAW, FILE = "Draw", "Upload a picture"
 READY, YOURS = "Ready-trained model", "Your model from the Train page"
 SIZE, PEN = 280, 20           # canvas 280 px = 10x the 28 px input; a 20 px pen, like MNIST's strokes

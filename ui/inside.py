@@ -21,11 +21,8 @@ from ui.data import dataset_key
 from ui.lab import model_key, ready_model
 
 # --- session keys (widget keys double as URL parameter names: bind="query-params") -------------
-TAB = "inside"              # which tab is open
-PATIENCE = "patience"       # early stopping patience, epochs
-VAL_SPLIT = "val_split"     # share of the training subset held out for validation
-SCHEDULE = "schedule"       # learning-rate schedule of the overfitting run
-AUG_SEED = "inside_aug_seed"  # seed of the augmentation preview ("New samples" adds 1)
+TAB, PATIENCE, VAL_SPLIT, SCHEDULE = state.IN_TAB, state.IN_PATIENCE, state.IN_VAL_SPLIT, state.IN_SCHEDULE
+AUG_SEED = state.IN_AUG_SEED  # (all defined in ui.state with every other session key)
 
 TABS = ("Gradient flow", "Capacity", "Overfitting", "Augmentation", "Robustness")
 PATIENCES = (1, 10)                         # slider range

@@ -24,21 +24,10 @@ from mnistcore.train import Trainer
 from ui import state
 from ui.data import current_dataset, dataset_key
 
-# --- session keys (the Lab page's own; TRAINED_MODEL is the Train page's) -----------------------
-TRAINED_MODEL = state.TRAINED_MODEL  # (MLP, meta) from the Train page
-LAB_TRAINER = "lab_trainer"      # mnistcore.train.Trainer of the run controlled on the Lab page
-LAB_CURVE = "lab_curve"          # its progress events as a curve (mnistcore.figures.training format)
-LAB_PENDING = "lab_pending"      # {"lr": float, "batch_size": int} to apply when the epoch ends
-LAB_ACTION = "lab_action"        # what the run does in this script run: "run", "batch", "epoch", "slow"
-LAB_EVENTS = "lab_events"        # the generator of the training under way (closed if a click cut it short)
-LAB_ERROR = "lab_error"          # why the last New run was refused (shown once)
-LAB_DATASET = "lab_dataset"      # dataset_key of the data set the Lab run trains on
-LAB_MODEL = "lab_model"          # which model the page studies (radio)
-LAB_POINT = "lab_point"          # the hidden-layer map's click selection
-TEMPERATURE = "softmax_temperature"     # float T: the visitor's softmax temperature (Lab; Draw may read it)
-THRESHOLD = "confidence_threshold"      # float tau: under it the answer is "not sure" (Lab; Draw may read it)
-
-TAB = "lab"                      # the tabs' key, bound to the link's lab= parameter
+# Session keys live in ui.state; these names are kept for the Lab's modules and tests.
+from ui.state import (LAB_ACTION, LAB_CURVE, LAB_DATASET, LAB_ERROR, LAB_EVENTS, LAB_MODEL,  # noqa: E402,F401
+                      LAB_PENDING, LAB_POINT, LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL)
+TAB = state.LAB_TAB
 TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")
 READY, TRAINED, LAB_RUN = "Ready-trained model", "Your model from the Train page", "The run on this page"
 MAP_POINTS = 1000                # test images on a map (a stratified subsample; t-SNE is O(n^2))

@@ -19,7 +19,7 @@ import streamlit as st
 from mnistcore.config import OPTIMIZER_NAMES, TrainConfig
 from mnistcore.figures.training import CURVE_KEYS, empty_curve, learning_curves
 from mnistcore.train import Progress, Trainer
-from ui import limits
+from ui import limits, state
 from ui.data import current_dataset, dataset_key
 from ui.lab import LAB_ACTION, LAB_CURVE, LAB_DATASET, LAB_ERROR, LAB_EVENTS, LAB_PENDING, LAB_TRAINER
 
@@ -30,10 +30,11 @@ SIZES = (1000, 5000, 10_000, 20_000, 60_000)
 SLOW_SECONDS = 0.3                          # between two batches in slow motion
 POINTS_PER_EPOCH = 10
 STATUS = {"ready": "ready to start", "stopped": "paused", "paused": "paused"}  # Trainer.status as said here
-# Widget keys
+# Widget keys (defined in ui.state with every other session key)
 W_WIDTH, W_OPT, W_LR, W_BATCH, W_SIZE, W_EPOCHS, W_SEED = (
-    "lab_w_width", "lab_w_opt", "lab_w_lr", "lab_w_batch", "lab_w_size", "lab_w_epochs", "lab_w_seed")
-W_NEW_LR, W_NEW_BATCH, W_SLOW_N = "lab_w_new_lr", "lab_w_new_batch", "lab_w_slow_n"
+    state.LAB_W_WIDTH, state.LAB_W_OPT, state.LAB_W_LR, state.LAB_W_BATCH, state.LAB_W_SIZE,
+    state.LAB_W_EPOCHS, state.LAB_W_SEED)
+W_NEW_LR, W_NEW_BATCH, W_SLOW_N = state.LAB_W_NEW_LR, state.LAB_W_NEW_BATCH, state.LAB_W_SLOW_N
 
 
 def new_run_form() -> None:

@@ -49,6 +49,34 @@ TR_REMOVE = "tr_remove"          # Train page: run numbers picked for removal
 TR_OVERLAY = "tr_overlay"        # Train page: metric of the runs overlay ("accuracy" or "loss")
 TR_UPLOADER = "tr_uploader"      # Train page: file uploader of a model to continue from
 
+# Lab page (ui/lab.py, ui/lab_run.py, pages/lab.py)
+LAB_TRAINER = "lab_trainer"      # mnistcore.train.Trainer of the run controlled on the Lab page
+LAB_CURVE = "lab_curve"          # its progress events as a curve (mnistcore.figures.training format)
+LAB_PENDING = "lab_pending"      # {"lr": float, "batch_size": int} to apply when the epoch ends
+LAB_ACTION = "lab_action"        # what the run does in this script run: "run", "batch", "epoch", "slow"
+LAB_EVENTS = "lab_events"        # the generator of the training under way (closed if a click cut it short)
+LAB_ERROR = "lab_error"          # why the last New run was refused (shown once)
+LAB_DATASET = "lab_dataset"      # dataset_key of the data set the Lab run trains on
+LAB_MODEL = "lab_model"          # which model the page studies (radio)
+LAB_POINT = "lab_point"          # the hidden-layer map's click selection
+LAB_TAB = "lab"                  # the Lab tabs' key, bound to the link's lab= parameter
+TEMPERATURE = "softmax_temperature"     # float T: the visitor's softmax temperature (Lab; Draw may read it)
+THRESHOLD = "confidence_threshold"      # float tau: under it the answer is "not sure" (Lab; Draw may read it)
+LAB_W_WIDTH, LAB_W_OPT, LAB_W_LR, LAB_W_BATCH = "lab_w_width", "lab_w_opt", "lab_w_lr", "lab_w_batch"
+LAB_W_SIZE, LAB_W_EPOCHS, LAB_W_SEED = "lab_w_size", "lab_w_epochs", "lab_w_seed"   # Lab: a new run's widgets
+LAB_W_NEW_LR, LAB_W_NEW_BATCH, LAB_W_SLOW_N = "lab_w_new_lr", "lab_w_new_batch", "lab_w_slow_n"  # Lab: run controls
+# Inside page (ui/inside.py, pages/inside.py); widget keys double as URL parameter names
+IN_TAB = "inside"                # which tab is open
+IN_PATIENCE = "patience"         # early stopping patience, epochs
+IN_VAL_SPLIT = "val_split"       # share of the training subset held out for validation
+IN_SCHEDULE = "schedule"         # learning-rate schedule of the overfitting run
+IN_AUG_SEED = "inside_aug_seed"  # seed of the augmentation preview ("New samples" adds 1)
+# Draw page (pages/draw.py)
+DRAW_CANVAS = "draw_canvas"      # the canvas's key; AppTest injects {"drawing": {"data": PNG data URL}} here
+DRAW_CLEARS = "draw_clears"      # times Clear was pressed: each gives the canvas a new, empty key
+DRAW_SOURCE, DRAW_UPLOAD, DRAW_MODEL = "draw_source", "draw_upload", "draw_model"   # Draw: input, picture, model
+DRAW_RAW, DRAW_TIMES_X = "draw_raw", "draw_times_x"   # Draw: the "without preprocessing" and "w × x" toggles
+
 WIDGET_PREFIX = "w_"             # widget key = WIDGET_PREFIX + session key (see bind)
 
 
