@@ -48,6 +48,20 @@ TR_NOTES = "tr_notes"            # Train page: list of notes from the last actio
 TR_REMOVE = "tr_remove"          # Train page: run numbers picked for removal
 TR_OVERLAY = "tr_overlay"        # Train page: metric of the runs overlay ("accuracy" or "loss")
 TR_UPLOADER = "tr_uploader"      # Train page: file uploader of a model to continue from
+OS_INDEX = "os_index"            # One step page: index of the training image stepped on
+OS_NET = "os_net"                # One step page: network source, "fresh", "trained" or "ready"
+OS_SEED = "os_seed"              # One step page: seed of the fresh network and of the batch's other images
+OS_HIDDEN = "os_hidden"          # One step page: hidden width of the fresh network
+OS_ETA = "os_eta"                # One step page: learning rate eta of the step
+OS_PHASE = "os_phase"            # One step page: phase shown, "Forward", "Loss", "Backward" or "Update"
+OS_BATCH = "os_batch"            # One step page: mini-batch size B of the batch step
+OS_SOURCE = "os_source"          # One step page: where the image comes from ("index", "drawing", "upload")
+OS_LABEL = "os_label"            # One step page: the right label of a drawing or uploaded picture
+OS_UNIT = "os_unit"              # One step page: (layer, unit) clicked on the diagram, or None
+OS_PLAYING = "os_playing"        # One step page: True while Play walks through the phases
+OS_CACHE = "os_cache"            # One step page: (settings, network, step record) last computed
+OS_TEACH = "os_teach"            # One step page: (settings, result) of the last "Teach it"
+OS_DRAWN = "os_drawn"            # Draw page: the last drawing as the network saw it, 28x28 floats in [0, 1]
 
 # Lab page (ui/lab.py, ui/lab_run.py, pages/lab.py)
 LAB_TRAINER = "lab_trainer"      # mnistcore.train.Trainer of the run controlled on the Lab page
