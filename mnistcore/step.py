@@ -7,8 +7,8 @@
 ``step_record(model, X, y, eta)`` runs the engine's own pass (``MLP.loss_and_gradients`` with a
 ``trace``) on a *copy* of the model, so a model shared by many visitors (the ready-trained one) is
 only read, and returns a ``StepRecord``: plain arrays, the same numbers as an ordinary training
-step bit for bit. The batch may hold 1 to 256 images; ``per_image_gradients`` gives the gradient
-of each image alone (their mean is the batch gradient), and ``check_gradients`` compares a few
+step bit for bit. The batch may hold 1 to 256 images; ``mean_of_per_image_gradients`` averages
+the gradients of each image alone (the batch gradient), and ``check_gradients`` compares a few
 backprop values with finite differences in float64. ``teach`` takes a few steps on one image mixed
 with replayed training images (the Draw page's "teach it your digit").
 """
@@ -140,11 +140,20 @@ def step_record(model: MLP, X: np.ndarray, y: np.ndarray, eta: float) -> StepRec
         p_y_after=p_y_after, loss_name=model.loss, activation=model.activation)
 
 
-def per_image_gradients(model: MLP, X: np.ndarray, y: np.ndarray) -> list[list[np.ndarray]]:
-    """The gradients [dW1, db1, ...] of each image alone: B lists (their mean is the batch gradient)."""
+def mean_of_per_image_gradients(model: MLP, X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    """(1/B) sum_i of the gradients [dW1, db1, ...] of each image alone, image by image.
+
+    Summed in float64 as it goes (memory: one gradient, whatever B), then cast to the model's
+    dtype; equal to the batch gradient up to float rounding, since the mean loss is linear in
+    the per-image losses.
+    """
     X, y = _checked(model, X, y)
     work = model.copy()
-    return [[g.copy() for g in work.loss_and_gradients(X[i:i + 1], y[i:i + 1])[2]] for i in range(len(y))]
+    total = [np.zeros(p.shape) for p in work.params]
+    for i in range(len(y)):
+        for t, g in zip(total, work.loss_and_gradients(X[i:i + 1], y[i:i + 1])[2]):
+            t += g
+    return [(t / len(y)).astype(model.dtype) for t in total]
 
 
 def largest_weights(grads: list[np.ndarray], count: int = 5) -> list[tuple[int, tuple[int, ...]]]:
@@ -212,14 +221,14 @@ class Teaching:
     model: MLP                  # the taught copy
 
 
-def teach(model: MLP, x: np.ndarray, label: int, replay_x: np.ndarray, replay_y: np.ndarray,
-          test_x: np.ndarray, test_y: np.ndarray, steps: int = 5, eta: float = 0.02,
-          copies: int = 4, seed: int = 0) -> Teaching:
-    """``steps`` full-batch SGD steps on ``copies`` copies of image x (784,) in [0, 1] with its
-    right ``label``, mixed with replayed training images (uint8 (n, 28, 28) or floats), so that
-    the network learns this image without forgetting the rest; scored on the test images.
-
-    Driven by the engine's training controller (``mnistcore.train.Trainer``) on a copy of model.
+def teaching_setup(model: MLP, x: np.ndarray, label: int, replay_x: np.ndarray, replay_y: np.ndarray,
+                   steps: int = 5, eta: float = 0.02, copies: int = 4,
+                   seed: int = 0) -> tuple[TrainConfig, tuple[np.ndarray, ...]]:
+    """(config, dataset) of "teach it your digit": ``steps`` full-batch SGD steps with rate ``eta``
+    on ``copies`` copies of image x (784,) in [0, 1] with its right ``label``, mixed with
+    replayed training images (uint8 (n, 28, 28) or floats in [0, 1]) so that the network learns
+    this image without forgetting the rest. The dataset has an empty test split: the page scores
+    the test set itself, before and after. Give both to a Trainer (or the app's LiveRun).
     """
     if not 1 <= steps <= 100:
         raise ValueError(f"steps must be 1 to 100; got {steps}")
@@ -231,11 +240,19 @@ def teach(model: MLP, x: np.ndarray, label: int, replay_x: np.ndarray, replay_y:
     config = TrainConfig(hidden=model.sizes[1:-1], activation=model.activation, loss=model.loss,
                          optimizer="sgd", lr=eta, batch_size=0, epochs=steps, seed=seed,
                          dtype=str(model.dtype))
-    empty = np.zeros((0, X.shape[1]), np.float32), np.zeros(0, np.intp)
-    trainer = Trainer(config, (X, y, *empty), model=model.copy(), points_per_epoch=1, score_steps=False)
-    before = evaluate(model, test_x, test_y)[1]
+    return config, (X, y, np.zeros((0, X.shape[1]), np.float32), np.zeros(0, np.intp))
+
+
+def teach(model: MLP, x: np.ndarray, label: int, replay_x: np.ndarray, replay_y: np.ndarray,
+          test_x: np.ndarray, test_y: np.ndarray, **setup) -> Teaching:
+    """Teach a copy of ``model`` image x with its ``label`` (see ``teaching_setup``, which
+    ``setup`` goes to), driven by the engine's controller; scored on the test images."""
+    config, dataset = teaching_setup(model, x, label, replay_x, replay_y, **setup)
+    trainer = Trainer(config, dataset, model=model.copy(), points_per_epoch=1, score_steps=False)
+    x = dataset[0][:1]
     p = [model.predict_proba(x)[0]]
     for event in trainer.run():
         if event.kind == "epoch":
             p.append(trainer.model.predict_proba(x)[0])
-    return Teaching(np.array(p), before, evaluate(trainer.model, test_x, test_y)[1], trainer.model)
+    return Teaching(np.array(p), evaluate(model, test_x, test_y)[1],
+                    evaluate(trainer.model, test_x, test_y)[1], trainer.model)

@@ -82,12 +82,14 @@ def test_loss_falls_for_a_sensible_eta_and_rises_for_a_large_one(net):
 def test_batch_gradient_is_the_mean_of_per_image_gradients(net):
     X, y = images(9)
     rec = step.step_record(net, X, y, eta=0.1)
-    per_image = step.per_image_gradients(net, X, y)
-    assert len(per_image) == 9
+    mean = step.mean_of_per_image_gradients(net, X, y)
+    singles = [step.step_record(net, X[i:i + 1], y[i:i + 1], 0.1).grads for i in range(9)]
     for k, g in enumerate(rec.grads):
-        mean = np.mean([grads[k] for grads in per_image], axis=0)
-        np.testing.assert_allclose(g, mean, rtol=1e-4, atol=1e-7)
-        assert np.abs(mean).max() > 0
+        assert mean[k].dtype == g.dtype
+        np.testing.assert_allclose(g, mean[k], rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(mean[k], np.mean([s[k] for s in singles], axis=0), rtol=1e-5, atol=1e-8)
+        assert np.abs(g).max() > 0
+    assert not np.allclose(rec.grads[0], singles[0][0], atol=1e-6)   # one image alone is not the batch
 
 
 @pytest.mark.parametrize("B", [1, 5])
