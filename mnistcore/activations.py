@@ -17,9 +17,13 @@ LEAK = 0.01  # slope of leaky ReLU for z < 0
 
 
 class Activation(NamedTuple):
+    """One entry of ``ACTIVATIONS``: adding an activation is one more entry (options.py lists it)."""
+
     forward: Callable[[np.ndarray], np.ndarray]
     backward: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    formula: str  # LaTeX, for pages that show it
+    formula: str            # LaTeX of what ``forward`` computes, for the pages
+    label: str = ""         # its name in plain words, for widgets
+    help: str = ""          # one sentence on when to use it
 
 
 def relu(z: np.ndarray) -> np.ndarray:
@@ -64,9 +68,12 @@ def tanh_backward(delta: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation(relu, relu_backward, r"\mathrm{relu}(z) = \max(0, z)"),
-    "leaky_relu": Activation(leaky_relu, leaky_relu_backward,
-                             r"\mathrm{leaky}(z) = \max(0.01\,z,\ z)"),
-    "sigmoid": Activation(sigmoid, sigmoid_backward, r"\sigma(z) = \frac{1}{1 + e^{-z}}"),
-    "tanh": Activation(tanh, tanh_backward, r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}"),
+    "relu": Activation(relu, relu_backward, r"\mathrm{relu}(z) = \max(0, z)", "ReLU",
+                       "Zero below 0, the identity above: cheap, and its gradient does not fade for z > 0."),
+    "leaky_relu": Activation(leaky_relu, leaky_relu_backward, rf"\mathrm{{leaky}}(z) = \max({LEAK:g}\,z,\ z)",
+                             "leaky ReLU", f"Like ReLU, with slope {LEAK:g} below 0, so no unit is ever fully off."),
+    "sigmoid": Activation(sigmoid, sigmoid_backward, r"\sigma(z) = \frac{1}{1 + e^{-z}}", "sigmoid",
+                          "Squashes z into (0, 1); its gradient is at most 1/4 and fades for large |z|."),
+    "tanh": Activation(tanh, tanh_backward, r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}", "tanh",
+                       "Squashes z into (-1, 1), centred on 0; its gradient fades for large |z|."),
 }

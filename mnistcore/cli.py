@@ -16,8 +16,8 @@ import numpy as np
 
 from . import data
 from .checkpoint import load_model, save_model
-from .config import (ACTIVATION_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES, PRESETS,
-                     SCHEDULE_NAMES, TrainConfig)
+from .config import PRESETS, TrainConfig
+from .options import OPTIONS, Option, parse_hidden
 from .metrics import confusion_matrix, per_class_accuracy
 from .train import Trainer, evaluate
 
@@ -29,9 +29,23 @@ class UsageError(Exception):
 def _hidden(text: str) -> tuple[int, ...]:
     """'256,128' -> (256, 128); '' -> () (no hidden layer: softmax regression)."""
     try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--hidden takes widths separated by commas, like 256,128; got {text!r}")
+        return parse_hidden(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"--hidden takes widths separated by commas, like 256,128: {e}") from None
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    """The flag of one row of the options table, with its choices, type and help (and range)."""
+    kwargs: dict = {"help": f"{option.help} ({option.range_text})", "dest": option.name}
+    if option.kind == "choice":
+        kwargs.update(choices=list(option.choices), help=option.help)
+    elif option.kind == "bool":
+        kwargs.update(action=argparse.BooleanOptionalAction, default=None, help=option.help)
+    else:
+        kwargs["type"] = {"float": float, "int": int, "widths": _hidden}[option.kind]
+    if option.metavar:
+        kwargs["metavar"] = option.metavar
+    parser.add_argument(option.flag, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,27 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a network and print its scores")
     t.add_argument("--preset", choices=sorted(PRESETS), default="seed",
                    help="start from a named config; the flags below override it (default: seed)")
-    t.add_argument("--hidden", type=_hidden, help="hidden layer widths, e.g. 256,128")
-    t.add_argument("--activation", choices=ACTIVATION_NAMES)
-    t.add_argument("--loss", choices=LOSS_NAMES)
-    t.add_argument("--init", choices=INIT_NAMES)
-    t.add_argument("--optimizer", choices=OPTIMIZER_NAMES)
-    t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--momentum", type=float)
-    t.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None)
-    t.add_argument("--batch-size", type=int, help="0 = full batch, 1 = per-sample SGD")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--dropout", type=float)
-    t.add_argument("--l2", type=float)
-    t.add_argument("--seed", type=int)
-    t.add_argument("--dtype", choices=("float32", "float64"))
-    t.add_argument("--train-size", type=int, help="train on a seeded random subset of this size")
-    t.add_argument("--val-split", type=float, help="share of the training set held out for validation")
-    t.add_argument("--early-stopping", type=int, metavar="PATIENCE",
-                   help="stop after this many epochs without a better validation loss")
-    t.add_argument("--schedule", choices=SCHEDULE_NAMES)
-    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="random shifts and small rotations of the training images")
+    for option in OPTIONS.values():  # --hidden, --activation, ...: one flag per TrainConfig field
+        _add_option(t, option)
     _dataset_arguments(t)
     t.add_argument("--save", metavar="PATH", help="write the trained model to this .npz file")
     t.add_argument("--json", action="store_true", help="print the result as one JSON line")
@@ -90,9 +85,7 @@ def _dataset_arguments(p: argparse.ArgumentParser, default: str | None = "mnist"
     p.add_argument("--download", action="store_true", help="download Fashion-MNIST if it is not found")
 
 
-CONFIG_FLAGS = ("hidden", "activation", "loss", "init", "optimizer", "lr", "momentum", "nesterov",
-                "batch_size", "epochs", "dropout", "l2", "seed", "dtype", "train_size", "val_split",
-                "early_stopping", "schedule", "augment")
+CONFIG_FLAGS = tuple(OPTIONS)
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

@@ -10,38 +10,22 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, fields
 
-# The option names each setting accepts. The modules that implement them hold
-# the functions in dicts under the same keys (ACTIVATIONS in activations.py ...);
-# the names are repeated here so that a config can be checked without NumPy work.
-ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh")
-INIT_NAMES = ("he", "xavier", "uniform")
-LOSS_NAMES = ("ce", "mse")
-OPTIMIZER_NAMES = ("sgd", "momentum", "adam")
-SCHEDULE_NAMES = ("constant", "step", "cosine")
-DTYPE_NAMES = ("float32", "float64")
+from .options import MAX_PARAMETERS, N_CLASSES, N_INPUTS, OPTIONS  # noqa: F401 (config.N_INPUTS ... as before)
 
-N_INPUTS = 784  # 28 x 28 pixels
-N_CLASSES = 10
+# The option names each setting accepts, from the one table (options.py).
+ACTIVATION_NAMES = tuple(OPTIONS["activation"].choices)
+INIT_NAMES = tuple(OPTIONS["init"].choices)
+LOSS_NAMES = tuple(OPTIONS["loss"].choices)
+OPTIMIZER_NAMES = tuple(OPTIONS["optimizer"].choices)
+SCHEDULE_NAMES = tuple(OPTIONS["schedule"].choices)
+DTYPE_NAMES = tuple(OPTIONS["dtype"].choices)
 
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-
-
-def _check_range(name: str, value: float, low: float, high: float,
-                 low_open: bool = False, high_open: bool = False) -> None:
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high or value != value:  # value != value catches NaN
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in {left}{low}, {high}{right}; got {value!r}")
+_D = {name: option.default for name, option in OPTIONS.items()}
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a training run.
+    """Everything that decides a training run; each field's range and default are in options.py.
 
     ``batch_size`` 0 means full batch (one step per epoch over all samples), 1
     means per-sample SGD. ``train_size`` 0 uses the whole training set, a
@@ -49,49 +33,31 @@ class TrainConfig:
     a patience in epochs (0 = off) and needs a validation split.
     """
 
-    hidden: tuple[int, ...] = (128,)
-    activation: str = "relu"
-    init: str = "he"
-    loss: str = "ce"
-    optimizer: str = "sgd"
-    lr: float = 0.1
-    momentum: float = 0.9
-    nesterov: bool = False
-    batch_size: int = 128
-    epochs: int = 10
-    dropout: float = 0.0
-    l2: float = 0.0
-    seed: int = 0
-    dtype: str = "float32"
-    train_size: int = 0
-    val_split: float = 0.0
-    early_stopping: int = 0
-    schedule: str = "constant"
-    augment: bool = False
+    hidden: tuple[int, ...] = _D["hidden"]
+    activation: str = _D["activation"]
+    init: str = _D["init"]
+    loss: str = _D["loss"]
+    optimizer: str = _D["optimizer"]
+    lr: float = _D["lr"]
+    momentum: float = _D["momentum"]
+    nesterov: bool = _D["nesterov"]
+    batch_size: int = _D["batch_size"]
+    epochs: int = _D["epochs"]
+    dropout: float = _D["dropout"]
+    l2: float = _D["l2"]
+    seed: int = _D["seed"]
+    dtype: str = _D["dtype"]
+    train_size: int = _D["train_size"]
+    val_split: float = _D["val_split"]
+    early_stopping: int = _D["early_stopping"]
+    schedule: str = _D["schedule"]
+    augment: bool = _D["augment"]
 
     def __post_init__(self) -> None:
-        # Accept lists (from JSON) but store a tuple, so configs stay hashable.
-        object.__setattr__(self, "hidden", tuple(self.hidden))
-        for width in self.hidden:
-            if not isinstance(width, int) or isinstance(width, bool) or width < 1:
-                raise ValueError(f"hidden layer widths must be whole numbers >= 1; got {self.hidden!r}")
-        _check_choice("activation", self.activation, ACTIVATION_NAMES)
-        _check_choice("init", self.init, INIT_NAMES)
-        _check_choice("loss", self.loss, LOSS_NAMES)
-        _check_choice("optimizer", self.optimizer, OPTIMIZER_NAMES)
-        _check_choice("schedule", self.schedule, SCHEDULE_NAMES)
-        _check_choice("dtype", self.dtype, DTYPE_NAMES)
-        _check_range("lr", self.lr, 0.0, 100.0, low_open=True)
-        _check_range("momentum", self.momentum, 0.0, 1.0, high_open=True)
-        _check_range("dropout", self.dropout, 0.0, 1.0, high_open=True)
-        _check_range("l2", self.l2, 0.0, 10.0)
-        _check_range("val_split", self.val_split, 0.0, 0.9)
-        for name in ("batch_size", "epochs", "seed", "train_size", "early_stopping"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be a whole number >= 0; got {value!r}")
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1; got {self.epochs}")
+        # Each field checked against its row of the table; hidden is stored as a tuple (a JSON
+        # list is accepted), so configs stay hashable.
+        for f in fields(self):
+            object.__setattr__(self, f.name, OPTIONS[f.name].check(getattr(self, f.name)))
         if self.early_stopping and self.val_split == 0:
             raise ValueError("early_stopping needs a validation split: set val_split > 0")
 
@@ -109,8 +75,10 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
         """Build a config from a dict such as ``to_dict`` makes; unknown keys are an error."""
+        if not isinstance(d, dict):
+            raise ValueError(f"a config must be a dict of settings; got {type(d).__name__}")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
+        unknown = sorted(map(str, set(d) - known))
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")
         return cls(**d)

@@ -15,8 +15,12 @@ import numpy as np
 
 
 class Loss(NamedTuple):
+    """One entry of ``LOSSES``: adding a loss is one more entry (options.py lists it)."""
+
     loss_and_delta: Callable[..., float]
-    formula: str
+    formula: str            # LaTeX of the loss computed
+    label: str = ""
+    help: str = ""
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -70,7 +74,10 @@ def mean_squared_error(z: np.ndarray, y: np.ndarray, scale: float = 1.0) -> floa
 LOSSES: dict[str, Loss] = {
     # Two short statements each (\quad between them): the Train page puts them on two lines of a
     # narrow column.
-    "ce": Loss(cross_entropy, r"L = -\frac{1}{n}\sum_i \log p_{i,y_i} \quad p_i = \mathrm{softmax}(z_i)"),
+    "ce": Loss(cross_entropy, r"L = -\frac{1}{n}\sum_i \log p_{i,y_i} \quad p_i = \mathrm{softmax}(z_i)",
+               "cross-entropy (softmax)",
+               "Softmax turns the scores into probabilities; the loss is minus the log of the right one."),
     "mse": Loss(mean_squared_error,
-                r"L = \frac{1}{2n}\sum_i \lVert z_i - t_i \rVert^2 \quad t_i = \mathrm{onehot}(y_i)"),
+                r"L = \frac{1}{2n}\sum_i \lVert z_i - t_i \rVert^2 \quad t_i = \mathrm{onehot}(y_i)",
+                "mean squared error", "Half the squared distance of the raw scores from the one-hot target."),
 }

@@ -18,27 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import options
 from .activations import ACTIVATIONS
+from .inits import INITS, he, uniform, xavier  # noqa: F401 (model.he ... as before)
 from .losses import LOSSES, softmax
 
 
-def he(fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
-    """N(0, 2 / fan_in): keeps the variance of ReLU activations steady layer to layer."""
-    return (rng.standard_normal((fan_in, fan_out), dtype=dtype) * np.sqrt(2.0 / fan_in)).astype(dtype)
-
-
-def xavier(fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
-    """Glorot uniform, U(-r, r) with r = sqrt(6 / (fan_in + fan_out)): made for tanh and sigmoid."""
-    r = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-r, r, (fan_in, fan_out)).astype(dtype)
-
-
-def uniform(fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
-    """U(-0.5, 0.5) whatever the layer's size, as the from-scratch notebook does."""
-    return rng.uniform(-0.5, 0.5, (fan_in, fan_out)).astype(dtype)
-
-
-INITS = {"he": he, "xavier": xavier, "uniform": uniform}
+# The initial-weight schemes live in inits.py; imported here, where init_mlp uses them.
 
 
 class MLP:
@@ -46,10 +32,8 @@ class MLP:
 
     def __init__(self, W: list[np.ndarray], b: list[np.ndarray],
                  activation: str = "relu", loss: str = "ce") -> None:
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
+        options.check("activation", activation)
+        options.check("loss", loss)
         if len(W) != len(b) or not W:
             raise ValueError("an MLP needs as many bias vectors as weight matrices, at least one")
         for l, (w, bias) in enumerate(zip(W, b)):
@@ -191,8 +175,7 @@ class MLP:
 def init_mlp(sizes: tuple[int, ...], activation: str = "relu", init: str = "he", loss: str = "ce",
              rng: np.random.Generator | None = None, dtype: str = "float32") -> MLP:
     """A fresh MLP with layer widths ``sizes`` (input first), weights drawn by ``init``, biases 0."""
-    if init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
+    options.check("init", init)
     rng = rng if rng is not None else np.random.default_rng(0)
     dt = np.dtype(dtype)
     W = [INITS[init](fan_in, fan_out, rng, dt) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
