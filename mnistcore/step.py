@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .config import TrainConfig
 from .gradcheck import relative_error
 from .losses import LOSSES, softmax
@@ -166,6 +167,45 @@ def largest_weights(grads: list[np.ndarray], count: int = 5) -> list[tuple[int, 
         start = ends[i - 1] if i else 0
         picks.append((i, tuple(int(v) for v in np.unravel_index(int(k - start), grads[i].shape))))
     return picks
+
+
+@dataclass(frozen=True)
+class UnitSum:
+    """One unit's weighted sum z_j = sum_i w_ij a_i + b_j, its largest terms written out."""
+    terms: list[tuple[int, float, float]]   # (i, w_ij, a_i) of the largest |w_ij a_i|, largest first
+    rest: float                             # the sum of all the other terms
+    n_inputs: int
+    bias: float
+    z: float
+
+
+def unit_sum(W: np.ndarray, b: np.ndarray, a_prev: np.ndarray, j: int, top: int = 6) -> UnitSum:
+    """The sum behind unit j: W (fan_in, fan_out), b (fan_out,), a_prev (fan_in,) its inputs."""
+    products = W[:, j].astype(np.float64) * a_prev
+    order = np.argsort(-np.abs(products), kind="stable")
+    best = order[:top]
+    return UnitSum([(int(i), float(W[i, j]), float(a_prev[i])) for i in best],
+                   float(products[order[top:]].sum()), len(a_prev), float(b[j]), float(products.sum() + b[j]))
+
+
+@dataclass(frozen=True)
+class UnitDelta:
+    """Where hidden unit j's delta comes from: delta_j = (sum_k W_jk delta_k) f'(z_j)."""
+    terms: list[tuple[int, float, float]]   # (k, W_jk, delta_k) of the largest |W_jk delta_k|
+    back: float                             # sum_k W_jk delta_k
+    slope: float                            # f'(z_j)
+    delta: float
+
+
+def unit_delta(W_next: np.ndarray, delta_next: np.ndarray, a_j: float, activation: str, j: int,
+               top: int = 5) -> UnitDelta:
+    """W_next (width, fan_out) the weights out of unit j's layer, delta_next (fan_out,) the next
+    layer's delta, a_j the unit's activation (f' is computed from it, as backward does)."""
+    products = W_next[j].astype(np.float64) * delta_next   # f' below is the engine's own, from a = f(z)
+    best = np.argsort(-np.abs(products), kind="stable")[:top]
+    slope = float(ACTIVATIONS[activation].backward(np.ones(1), np.array([a_j], dtype=np.float64))[0])
+    back = float(products.sum())
+    return UnitDelta([(int(k), float(W_next[j, k]), float(delta_next[k])) for k in best], back, slope, back * slope)
 
 
 @dataclass(frozen=True)

@@ -164,3 +164,20 @@ def test_teach_turns_a_misread_digit_into_a_correct_one_and_keeps_test_accuracy(
     t = step.teach(model, x, label, ds.x_train[replay], ds.y_train[replay], ds.x_test, ds.y_test)
     assert t.p[0].argmax() != label and t.p[-1].argmax() == label
     assert abs(t.test_accuracy_after - t.test_accuracy_before) < 0.01
+
+
+def test_unit_sum_and_delta_add_up_to_the_record(net):
+    X, y = images(1)
+    rec = step.step_record(net, X, y, eta=0.1)
+    j = int(np.argmax(rec.a[1][0]))
+    s = step.unit_sum(net.W[0], net.b[0], rec.a[0][0], j, top=4)
+    assert len(s.terms) == 4 and s.n_inputs == 784
+    products = [abs(w * a) for _, w, a in s.terms]
+    assert products == sorted(products, reverse=True)
+    np.testing.assert_allclose(sum(w * a for _, w, a in s.terms) + s.rest + s.bias, s.z, rtol=1e-9)
+    np.testing.assert_allclose(s.z, rec.z[0][0][j], rtol=1e-5)
+    d = step.unit_delta(net.W[1], rec.delta[1][0], float(rec.a[1][0][j]), "relu", j)
+    assert d.slope == 1.0
+    np.testing.assert_allclose(d.delta, rec.delta[0][0][j], rtol=1e-5, atol=1e-9)
+    off = int(np.flatnonzero(rec.a[1][0] == 0)[0])
+    assert step.unit_delta(net.W[1], rec.delta[1][0], 0.0, "relu", off).delta == 0.0
