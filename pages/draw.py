@@ -6,9 +6,10 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnistcore.figures import draw as fig
 from mnistcore.model import MLP
-from mnistcore.predict import SHIPPED_MODEL, layer_outputs, load_shipped_model, predict_image, top_units
+from mnistcore.predict import SHIPPED_MODEL, layer_outputs, predict_image, top_units
 from mnistcore.preprocess import EmptyImageError, load_image
 from ui import state
+from ui.models import held_model, shipped_model
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
@@ -22,21 +23,10 @@ SIZE, PEN = 280, 20           # canvas 280 px = 10x the 28 px input; a 20 px pen
 TOP_UNITS = 8
 
 
-@st.cache_resource(show_spinner="Loading the ready-trained model ...")
-def shipped_model() -> tuple[MLP, dict]:
-    """The shipped model, loaded once per process and shared, read-only, by every visitor."""
-    model, meta = load_shipped_model()
-    for p in model.params:
-        p.flags.writeable = False
-    return model, meta
-
-
 def trained_model() -> tuple[MLP, dict] | None:
     """(model, meta) of this visitor's Train page, if there is one."""
-    value = st.session_state.get(TRAINED_MODEL)
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], MLP):
-        return value[0], dict(value[1] or {})
-    return None
+    held = held_model()
+    return (held.model, {**held.meta, "dataset": held.dataset or held.meta.get("dataset", "mnist")}) if held else None
 
 
 def clear() -> None:

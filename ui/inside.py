@@ -19,6 +19,7 @@ from mnistcore.model import MLP
 from ui import state
 from ui.data import dataset_key
 from ui.lab import model_key, ready_model
+from ui.models import held_model
 
 # --- session keys (widget keys double as URL parameter names: bind="query-params") -------------
 TAB, PATIENCE, VAL_SPLIT, SCHEDULE = state.IN_TAB, state.IN_PATIENCE, state.IN_VAL_SPLIT, state.IN_SCHEDULE
@@ -131,10 +132,9 @@ class Current:
 
 def current_model(ds: data.Dataset) -> Current:
     """The visitor's model from the Train page, else the shipped one (or a quick stand-in)."""
-    held = st.session_state.get(state.TRAINED_MODEL)
-    if isinstance(held, tuple) and isinstance(held[0], MLP):
-        model, meta = held
-        trained_on = meta.get("dataset") if isinstance(meta, dict) else None
+    held = held_model()
+    if held is not None:
+        model, trained_on = held.model, held.dataset
         warning = ""
         if trained_on and trained_on not in (ds.name, dataset_key(ds)):
             warning = f"Your model learned {trained_on}; here it is scored on {ds.name} images."

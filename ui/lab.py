@@ -16,13 +16,12 @@ import numpy as np
 import streamlit as st
 
 from mnistcore import data, embedding, neurons
-from mnistcore.checkpoint import load_model
 from mnistcore.config import TrainConfig
 from mnistcore.model import MLP
-from mnistcore.predict import SHIPPED_MODEL
 from mnistcore.train import Trainer
 from ui import state
 from ui.data import current_dataset, dataset_key
+from ui.models import held_model, shipped_model
 
 # Session keys live in ui.state; these names are kept for the Lab's modules and tests.
 from ui.state import (LAB_ACTION, LAB_CURVE, LAB_DATASET, LAB_ERROR, LAB_EVENTS, LAB_MODEL,  # noqa: E402,F401
@@ -69,27 +68,27 @@ def model_key(model: MLP) -> str:
     return h.hexdigest()
 
 
-@st.cache_resource(show_spinner="Loading the ready-trained model ...")
 def ready_model() -> tuple[MLP, str]:
     """The shipped model (or, if it is missing or unreadable, a quick one trained now), with a note.
 
-    Loaded once per process and shared by every visitor; its arrays are made read-only so that
-    nothing on this page can change it by accident (edits work on copies).
+    Both are loaded or trained once per process and shared, read-only, by every visitor (edits
+    work on copies): the shipped one through ui.models.shipped_model, its one cache.
     """
     try:
-        model, meta = load_model(SHIPPED_MODEL)
-        note = ""
+        return shipped_model()[0], ""
     except (ValueError, OSError) as err:
-        ds = data.load("mnist")
-        trainer = Trainer(QUICK, ds)
-        for _ in trainer.run():
-            pass
-        model = trainer.model
-        note = (f"The shipped model could not be read ({err}), so a small one was trained just now "
-                f"(784-128-10, Adam, 2 epochs on 20,000 images) and kept for this server.")
-    for p in model.params:
+        return _stand_in(str(err)), (f"The shipped model could not be read ({err}), so a small one was trained "
+                                     f"just now (784-128-10, Adam, 2 epochs on 20,000 images) and kept for this server.")
+
+
+@st.cache_resource(show_spinner="Training a stand-in for the ready-trained model ...")
+def _stand_in(_why: str) -> MLP:
+    trainer = Trainer(QUICK, data.load("mnist"))
+    for _ in trainer.run():
+        pass
+    for p in trainer.model.params:
         p.flags.writeable = False
-    return model, note
+    return trainer.model
 
 
 def choose_model(hidden: bool = True) -> Studied:
@@ -98,18 +97,17 @@ def choose_model(hidden: bool = True) -> Studied:
     With ``hidden`` a model without a hidden layer is refused with a message (the page stops).
     """
     ds = current_dataset()
-    trained = st.session_state.get(TRAINED_MODEL)
-    trained, meta = trained if isinstance(trained, tuple) else (trained, {})
+    held = held_model()
     trainer = st.session_state.get(LAB_TRAINER)
-    options = ([TRAINED] if isinstance(trained, MLP) else []) + \
+    options = ([TRAINED] if held is not None else []) + \
               ([LAB_RUN] if trainer is not None and trainer.step else []) + [READY]
     if st.session_state.get(LAB_MODEL) not in options:
         st.session_state[LAB_MODEL] = options[0]
     choice = st.radio("Model to study", options, key=LAB_MODEL, horizontal=True)
     if choice == TRAINED:
-        model = trained
-        if isinstance(meta, dict) and meta.get("dataset") not in (None, ds.name):
-            st.warning(f"This model learned from {meta['dataset']}; here it looks at {ds.name} images.")
+        model = held.model
+        if held.dataset and held.dataset != ds.name:
+            st.warning(f"This model learned from {held.dataset}; here it looks at {ds.name} images.")
     elif choice == LAB_RUN:
         model = trainer.model
     else:
