@@ -57,7 +57,7 @@ def best_of(repeat: int, fn) -> float:
 
 def bench(name: str, repeat: int) -> None:
     folder = Path(data.available()[name])
-    paths = data._files_in(folder, name)
+    paths = data.files.files_in(folder, name)
 
     def decode():
         for path in paths:

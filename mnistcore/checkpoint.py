@@ -20,6 +20,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .config import N_CLASSES, N_INPUTS
+from .data.guards import npy_header
 from .losses import LOSSES
 from .model import MLP
 
@@ -33,11 +34,18 @@ class ModelFileError(ValueError):
     """A model file that is not one, is damaged, or does not fit the app."""
 
 
-def model_bytes(model: MLP, config=None, extra: dict | None = None) -> bytes:
-    """The .npz file for ``model`` as bytes (for a download button, or to write)."""
-    meta = {"format": FORMAT, "version": VERSION, "sizes": list(model.sizes),
+def model_metadata(model: MLP, config=None, extra: dict | None = None) -> dict:
+    """The ``meta`` of a model file: format, version, layer sizes, activation, loss, the training
+    config (a TrainConfig, or None) and the caller's ``extra`` (dataset, class_names,
+    test_accuracy ...). Built here alone: the command line and the pages both call it."""
+    return {"format": FORMAT, "version": VERSION, "sizes": list(model.sizes),
             "activation": model.activation, "loss": model.loss,
             "config": config.to_dict() if config is not None else None, **(extra or {})}
+
+
+def model_bytes(model: MLP, config=None, extra: dict | None = None) -> bytes:
+    """The .npz file for ``model`` as bytes (for a download button, or to write)."""
+    meta = model_metadata(model, config, extra)
     arrays = {f"{kind}{l}": p for l, pair in enumerate(zip(model.W, model.b))
               for kind, p in zip("Wb", pair)}
     buffer = io.BytesIO()
@@ -141,26 +149,19 @@ def _read_meta(npz, name: str) -> dict:
 
 
 def _header(npz, key: str) -> tuple[tuple[int, ...], np.dtype]:
-    """Shape and dtype of array `key` from its .npy header, without reading the array: compressed,
-    a huge array of zeros fits in a small file (a zip bomb), so nothing is inflated unchecked."""
+    """Shape and dtype of array `key` from its .npy header (``guards.npy_header``, the one .npy
+    header guard), without reading the array: compressed, a huge array of zeros fits in a small
+    file (a zip bomb), so nothing is inflated unchecked."""
     member = f"{key}.npy" if f"{key}.npy" in npz.zip.namelist() else key
     with npz.zip.open(member) as f:
-        version = np.lib.format.read_magic(f)  # ValueError (a damaged file) if not an .npy
-        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-        if read_header is None:
-            raise ValueError(f"{key} is in .npy format {version}; expected 1.0 or 2.0")
-        shape, _, dtype = read_header(f)
-    return shape, dtype
+        return npy_header(f, key)
 
 
 def _read_array(npz, key: str, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """Array `key`, read only once its header says it is weights of the expected `shape`."""
     if key not in npz.files:
         raise ModelFileError(f"{name}: missing array {key!r}")
-    found, dtype = _header(npz, key)
-    if dtype.hasobject:
-        raise ModelFileError(f"{name}: damaged model file ({key} holds Python objects; not read)")
+    found, dtype = _header(npz, key)   # refuses Python objects (a pickle) unread
     if dtype not in (np.float32, np.float64):
         raise ModelFileError(f"{name}: {key} has dtype {dtype}; weights must be float32 or float64")
     if found != shape:

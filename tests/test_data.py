@@ -163,7 +163,7 @@ def test_gzip_members_and_zero_padding_are_read():
 
 
 def test_gzip_bomb_is_refused(monkeypatch):
-    monkeypatch.setattr(data, "MAX_BYTES", 100_000)
+    monkeypatch.setattr(data.guards, "MAX_BYTES", 100_000)
     bomb = gzip.compress(bytes(10_000_000))  # ~10 KB that inflates to 10 MB
     assert len(bomb) < 100_000
     with pytest.raises(DataError, match=r"decompresses to more than 100000 bytes; refusing"):
@@ -171,7 +171,7 @@ def test_gzip_bomb_is_refused(monkeypatch):
 
 
 def test_too_large_input_is_refused(monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "MAX_BYTES", 1000)
+    monkeypatch.setattr(data.guards, "MAX_BYTES", 1000)
     path = tmp_path / "big.idx"
     path.write_bytes(bytes(2000))
     for source in (path, bytes(2000)):
@@ -300,7 +300,7 @@ def test_read_csv_unlabelled_test_file(header):
 
 
 def test_read_csv_bom_crlf_blank_lines_gzip_and_many_blocks(monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "CSV_BLOCK", 3)  # several np.loadtxt blocks
+    monkeypatch.setattr(data.csv, "CSV_BLOCK", 3)  # several np.loadtxt blocks
     x, y = small_arrays(8)
     text = "\ufeff" + csv_text(x, y).replace("\n", "\r\n").replace("\r\n", "\r\n\r\n", 2)
     path = tmp_path / "train.csv.gz"
@@ -337,7 +337,7 @@ def test_read_csv_bad_rows_are_reported_with_line_numbers(edit, message):
 
 
 def test_read_csv_line_numbers_count_blank_lines(monkeypatch):
-    monkeypatch.setattr(data, "CSV_BLOCK", 2)
+    monkeypatch.setattr(data.csv, "CSV_BLOCK", 2)
     lines = _csv_lines()
     lines[4] = lines[4] + ",1"
     text = "\n\n".join(lines)  # every row is followed by a blank line: row 5 is on line 9
@@ -426,8 +426,8 @@ def test_load_mnist_is_the_real_mnist_and_uses_the_cache(monkeypatch):
     cached = list((data.cache_dir() / "arrays").glob("mnist-*/*.npy"))
     assert sorted(p.name for p in cached) == ["x_test.npy", "x_train.npy", "y_test.npy", "y_train.npy"]
     # a second load comes from the cache: no gzip decoding at all
-    monkeypatch.setattr(data, "_gunzip", lambda *a, **k: pytest.fail("decoded again"))
-    monkeypatch.setattr(data, "_parse_idx", lambda *a, **k: pytest.fail("parsed again"))
+    monkeypatch.setattr(data.guards, "gunzip", lambda *a, **k: pytest.fail("decoded again"))
+    monkeypatch.setattr(data.idx, "parse_idx", lambda *a, **k: pytest.fail("parsed again"))
     again = data.load("mnist")
     for split in data.SPLITS:  # np.array_equal: assert_array_equal is slow on 47 million pixels
         assert np.array_equal(getattr(again, split), getattr(ds, split))
@@ -625,10 +625,10 @@ def test_upload_errors(files, message):
 
 
 def test_upload_too_large(monkeypatch):
-    monkeypatch.setattr(data, "MAX_BYTES", 5000)
+    monkeypatch.setattr(data.guards, "MAX_BYTES", 5000)
     with pytest.raises(DataError, match=r"^big\.csv: larger than 5000 bytes"):
         data.read_upload(b"0," * 5000, "big.csv")
-    monkeypatch.setattr(data, "MAX_BYTES", 4000)  # for all files together: one images file fits, not two
+    monkeypatch.setattr(data.guards, "MAX_BYTES", 4000)  # for all files together: one images file fits, not two
     images, labels = small_arrays(3)  # IDX files of 2368 and 11 bytes
     files = [(idx_bytes(images), "a-images"), (gzip.compress(idx_bytes(labels)), "a-labels"),
              (gzip.compress(idx_bytes(images)), "t10k-images")]

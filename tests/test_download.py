@@ -87,7 +87,7 @@ BODY = bytes(range(256)) * 4000   # ~1 MB: a few chunks
 
 
 def test_good_download_with_progress(server, tmp_path, monkeypatch):
-    monkeypatch.setattr(download, "CHUNK", 100_000)
+    monkeypatch.setattr(data.download, "CHUNK", 100_000)
     server.files["a.bin"] = BODY
     calls = []
     dest = download_file(server.url + "a.bin", tmp_path / "out" / "a.bin", sha(BODY),
