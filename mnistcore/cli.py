@@ -18,8 +18,8 @@ from . import data
 from .checkpoint import load_model, save_model
 from .config import PRESETS, TrainConfig
 from .options import OPTIONS, Option, parse_hidden
-from .metrics import confusion_matrix, per_class_accuracy
-from .train import Trainer, evaluate
+from .metrics import confusion_matrix, per_class_accuracy, score
+from .train import Trainer
 
 
 class UsageError(Exception):
@@ -138,8 +138,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if diverged:
         print(f"diverged: {last.message}", file=sys.stderr)
     x_fit, y_fit = trainer.x[trainer.train_idx], trainer.y[trainer.train_idx]
-    train_loss, train_acc = evaluate(trainer.model, x_fit, y_fit)
-    test_loss, test_acc = evaluate(trainer.model, trainer.x_test, trainer.y_test)
+    fit, test = score(trainer.model, x_fit, y_fit), score(trainer.model, trainer.x_test, trainer.y_test)
+    train_loss, train_acc, test_loss, test_acc = fit.loss, fit.accuracy, test.loss, test.accuracy
     result = {
         "test_accuracy": _finite(test_acc), "train_accuracy": _finite(train_acc),
         "test_loss": _finite(test_loss), "train_loss": _finite(train_loss),
@@ -177,10 +177,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         name = "mnist"
     dataset = _load_dataset(args, name)
     start = time.perf_counter()
-    pred = model.predict(np.asarray(dataset.x_test).reshape(len(dataset.x_test), -1) / np.float32(255))
+    result = score(model, dataset.x_test, dataset.y_test)
     seconds = time.perf_counter() - start
+    pred, acc = result.predicted, result.accuracy
     cm = confusion_matrix(dataset.y_test, pred, len(dataset.class_names))
-    acc = float(np.trace(cm) / cm.sum())
     per_class = per_class_accuracy(cm)
     if args.json:
         print(json.dumps({"test_accuracy": acc, "dataset": name, "sizes": meta["sizes"],

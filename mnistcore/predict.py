@@ -4,8 +4,7 @@
 
 Used by the Draw page and by ``python -m mnistcore predict IMAGE.png [--model M.npz] [--json]``.
 A model shared by every visitor of the app (the shipped one, loaded once) is only read here,
-never written: ``layer_outputs`` does its own forward pass instead of ``MLP.activations``, which
-keeps the layers' values on the model object and so is not safe when two visitors draw at once.
+never written: ``MLP.activations`` keeps nothing on the model, so two visitors may draw at once.
 """
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .activations import ACTIVATIONS
 from .checkpoint import load_model
 from .losses import softmax
 from .model import MLP
@@ -37,13 +35,7 @@ def layer_outputs(model: MLP, X: np.ndarray) -> list[np.ndarray]:
     a_l = f(a_{l-1} @ W[l] + b[l]) with a_0 = X; the output layer's z_out is left raw (softmax
     turns it into probabilities). Reads the model only, so one model can serve many threads.
     """
-    f = ACTIVATIONS[model.activation].forward
-    a, outs = np.asarray(X, dtype=model.dtype), []
-    for l, (W, b) in enumerate(zip(model.W, model.b)):
-        z = a @ W + b
-        a = z if l == len(model.W) - 1 else f(z)
-        outs.append(a)
-    return outs
+    return model.activations(np.asarray(X, dtype=model.dtype))  # the model's own forward pass
 
 
 def predict_image(model: MLP, image: np.ndarray, preprocess: bool = True) -> tuple[np.ndarray, np.ndarray]:

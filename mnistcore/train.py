@@ -24,7 +24,7 @@ import numpy as np
 from .augment import augment
 from .config import TrainConfig
 from .data import as_inputs
-from .losses import LOSSES
+from .metrics import SCORE_CHUNK, score
 from .model import MLP, init_mlp
 from .optimizers import make_optimizer
 from .schedules import lr_at
@@ -70,22 +70,13 @@ class Progress:
         return {k: v for k, v in self.__dict__.items() if k != "model"}
 
 
-def evaluate(model: MLP, x: np.ndarray, y: np.ndarray, chunk: int = 5000) -> tuple[float, float]:
+def evaluate(model: MLP, x: np.ndarray, y: np.ndarray, chunk: int = SCORE_CHUNK) -> tuple[float, float]:
     """(mean loss, accuracy) of ``model`` on images ``x`` and labels ``y``, without dropout.
 
-    Works through ``x`` in chunks so that scoring 60,000 images never holds
-    more than one chunk's activations in memory.
+    ``metrics.score``, the one scoring function, in the order training reports them.
     """
-    if len(y) == 0:
-        return math.nan, math.nan
-    loss_fn = LOSSES[model.loss].loss_and_delta
-    total_loss, correct = 0.0, 0
-    for i in range(0, len(y), chunk):
-        xb, yb = as_inputs(x[i:i + chunk], model.dtype), y[i:i + chunk]
-        z = model.forward(xb)
-        correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
-        total_loss += loss_fn(z, yb) * len(yb)
-    return total_loss / len(y), correct / len(y)
+    result = score(model, x, y, chunk)
+    return result.loss, result.accuracy
 
 
 def _arrays(dataset) -> tuple[np.ndarray, ...]:

@@ -28,14 +28,14 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import streamlit as st
 
-from mnistcore import activations, losses, optimizers, schedules
+from mnistcore import activations, losses, metrics, optimizers, schedules
 from mnistcore.checkpoint import FORMAT, VERSION, ModelFileError, load_model, model_bytes
 from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES,
                               PRESET_NOTES, PRESETS, SCHEDULE_NAMES, TrainConfig)
 from mnistcore.figures import training as figs
 from mnistcore.metrics import confusion_matrix, per_class_accuracy, worst_mistakes
 from mnistcore.model import MLP
-from mnistcore.train import Progress, Trainer, as_inputs
+from mnistcore.train import Progress, Trainer
 from ui import limits as lim
 from ui import state
 
@@ -726,12 +726,11 @@ def score(model: MLP, x_test: np.ndarray, y_test: np.ndarray, dataset_key: str) 
     y = np.asarray(y_test)
     if len(y) == 0:
         return None
-    proba = np.concatenate([model.predict_proba(as_inputs(x_test[i:i + 5000], model.dtype))
-                            for i in range(0, len(y), 5000)])
-    pred = proba.argmax(axis=1)
+    scored = metrics.score(model, x_test, y, proba=True)
+    proba, pred = scored.proba, scored.predicted
     cm = confusion_matrix(y, pred, max(proba.shape[1], int(y.max()) + 1))
     wrong = worst_mistakes(proba, y, N_MISTAKES)
-    return Results(model, dataset_key, float(np.mean(pred == y)), cm, per_class_accuracy(cm), wrong,
+    return Results(model, dataset_key, scored.accuracy, cm, per_class_accuracy(cm), wrong,
                    pred[wrong], proba[wrong, pred[wrong]])
 
 
