@@ -9,6 +9,7 @@ pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
     st.Page("pages/gradient_descent.py", title="Gradient descent", icon=":material/trending_down:"),
+    st.Page("pages/one_step.py", title="One step", icon=":material/footprint:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/inside.py", title="Inside the network", icon=":material/neurology:"),
     st.Page("pages/lab.py", title="Lab", icon=":material/science:"),

@@ -1,0 +1,198 @@
+"""One step: a single training step, number by number: forward, loss, backward, update."""
+import time
+
+import numpy as np
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from mnistcore import step
+from mnistcore.figures import step as fig
+from mnistcore.gradcheck import relative_error
+from mnistcore.train import evaluate
+from ui import data, one_step, state
+from ui import one_step_views as views
+from ui.live_run import LiveRun
+from ui.router import route_through_app
+
+route_through_app()  # a deep link after a server start: go through app.py
+
+PHASES, LIMIT, PLAY_SECONDS, REPLAY = fig.PHASES, 16, 1.5, 60
+DIAGRAM, CHECKS = "os_diagram", "os_checks"
+
+
+def move(by: int) -> None:
+    i = PHASES.index(st.session_state[state.OS_PHASE])
+    st.session_state[state.OS_PHASE] = PHASES[min(max(i + by, 0), len(PHASES) - 1)]
+    st.session_state[state.OS_PLAYING] = False
+
+
+def play() -> None:
+    st.session_state[state.OS_PHASE], st.session_state[state.OS_PLAYING] = PHASES[0], True
+
+
+def pick_unit() -> None:
+    points = st.session_state[DIAGRAM].selection.points
+    if points:   # a second click on the same unit clears the selection: keep the unit shown
+        layer, unit = points[0]["customdata"]
+        st.session_state[state.OS_UNIT] = (int(layer), int(unit))
+
+
+def pick_unit_by_number() -> None:
+    st.session_state[state.OS_UNIT] = (st.session_state.os_pick_layer, st.session_state.os_pick_unit)
+
+
+@st.fragment
+def phase_view(model, rec, names) -> None:
+    """The diagram and the phase shown: a phase change or a click reruns only this part."""
+    phase = st.session_state[state.OS_PHASE]
+    c = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    c[0].button("Previous phase", icon=":material/arrow_back:", on_click=move, args=(-1,), disabled=phase == PHASES[0])
+    c[1].button("Next phase", icon=":material/arrow_forward:", on_click=move, args=(1,), disabled=phase == PHASES[-1])
+    c[2].button("Play", icon=":material/play_arrow:", on_click=play, help="Each phase in turn, slowly")
+    c[3].markdown(" → ".join(f"**:orange[{p}]**" if p == phase else p for p in PHASES))
+    state.write_params([one_step.PHASE])
+    sizes, unit = model.sizes, st.session_state.get(state.OS_UNIT)
+    if unit is not None and not (0 <= unit[0] < len(sizes) and 0 <= unit[1] < sizes[unit[0]]):
+        unit = st.session_state[state.OS_UNIT] = None
+    keep = lambda l: [unit[1]] if unit and unit[0] == l else []   # noqa: E731
+    ranks = [rec.x[0], *[a[0] for a in rec.a[1:]], rec.p[0]]
+    units = [fig.shown_units(n, LIMIT, ranks[l], keep(l)) for l, n in enumerate(sizes)]
+    nodes, edges = fig.diagram_quantities(phase, rec.x[0], [z[0] for z in rec.z], [a[0] for a in rec.a], rec.p[0],
+                                          [d[0] for d in rec.delta], model.W, rec.dW, rec.eta)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.plotly_chart(fig.network_figure(nodes, edges, units, phase, unit, names), key=DIAGRAM,
+                        on_select=pick_unit, selection_mode="points", config=views.CHART)
+        st.caption("Forward: edges carry a·w into each unit; Backward: w·delta back; Update: -eta·dW. "
+                   "Red positive, blue negative. Click a unit to see its sum.")
+    with right:
+        st.markdown("**The unit you clicked**")
+        a, b = st.columns(2)
+        layer = a.selectbox("Layer", range(1, len(sizes)), key="os_pick_layer", on_change=pick_unit_by_number,
+                            format_func=lambda l: "output" if l == len(sizes) - 1 else f"hidden {l}")
+        b.number_input("Unit", 0, sizes[layer] - 1, step=1, key="os_pick_unit", on_change=pick_unit_by_number)
+        if unit is None:
+            st.info("Click a unit on the diagram (or pick one above) to see its weighted sum.", icon=":material/touch_app:")
+        else:
+            views.unit(rec, model, unit[0], unit[1], phase, names)
+    {"Forward": lambda: views.forward(rec, names), "Loss": lambda: views.loss(rec, names),
+     "Backward": lambda: views.backward(rec, model, names), "Update": lambda: views.update(rec, names)}[phase]()
+    if st.session_state.get(state.OS_PLAYING):
+        if phase == PHASES[-1]:
+            st.session_state[state.OS_PLAYING] = False
+        else:
+            time.sleep(PLAY_SECONDS)   # slow motion: the visitor reads each phase before the next
+            st.session_state[state.OS_PHASE] = PHASES[PHASES.index(phase) + 1]
+            try:
+                st.rerun(scope="fragment")
+            except StreamlitAPIException:   # this run is a full run (not the fragment's own)
+                st.rerun()
+
+
+@st.fragment
+def batch_view(model, ds, x, label, eta, skip) -> None:
+    B = st.slider("Mini-batch size B", 1, step.MAX_BATCH, **state.bind(state.OS_BATCH))
+    state.write_params([one_step.BATCH])
+    X, y = one_step.batch(ds, x, label, B, st.session_state[state.OS_SEED], skip)
+    rec, mean = one_step.batch_step(model, X, y, eta)
+    st.latex(step.FORMULAS["batch"])
+    err = max(relative_error(g, m) for g, m in zip(rec.grads, mean))
+    st.markdown(f"This image and {len(y) - 1} other training images (seed {st.session_state[state.OS_SEED]}). "
+                f"The batch gradient and the mean of the {len(y)} per-image gradients differ by a relative "
+                f"{err:.1e}: float32 rounding, the same numbers.")
+    verb = "fell" if rec.loss_after < rec.loss else "rose"
+    c = st.columns(2)
+    c[0].metric("Mean loss on the batch", f"{rec.loss_after:.4f}", f"{rec.loss_after - rec.loss:+.4f} (was {rec.loss:.4f})",
+                delta_color="inverse")
+    c[1].markdown(f"After one step with eta = {eta:g} the batch's loss **{verb}**. A step that suits one image can "
+                  "overshoot for many: try eta = 10 with B = 32.")
+
+
+@st.fragment
+def check_view(model, rec) -> None:
+    st.latex(step.FORMULAS["gradcheck"])
+    st.caption("Why: backpropagation is a long chain of hand-derived formulas, and a wrong one still trains, "
+               "only worse. The derivative's definition, evaluated twice per weight in float64, shows whether "
+               "the backward pass computes the true gradient.")
+    which = st.radio("Weights to check", ["The 5 largest gradients", "The clicked unit's largest terms"],
+                     horizontal=True, key="os_check_which")
+    unit = st.session_state.get(state.OS_UNIT)
+    picks = step.largest_weights(rec.grads, 5)
+    if which != "The 5 largest gradients" and unit is not None and unit[0] > 0:
+        s = step.unit_sum(model.W[unit[0] - 1], model.b[unit[0] - 1], rec.a[unit[0] - 1][0], unit[1], top=4)
+        picks = [(2 * (unit[0] - 1), (i, unit[1])) for i, _, _ in s.terms] + [(2 * unit[0] - 1, (unit[1],))]
+    if st.button("Check the gradient", icon=":material/calculate:"):
+        st.session_state[CHECKS] = (picks, step.check_gradients(model, rec.x, rec.y, picks))
+    found = st.session_state.get(CHECKS)
+    if found and found[0] == picks:
+        checks = found[1]
+        st.latex(step.FORMULAS["relerr"])
+        st.dataframe({"weight": [c.name for c in checks], "backprop": [c.backprop for c in checks],
+                      "(L(w+h) - L(w-h)) / 2h": [c.numeric for c in checks],
+                      "relative error": [f"{c.relative_error:.1e}" for c in checks]}, hide_index=True)
+        worst = max(c.relative_error for c in checks)
+        st.markdown(f"Largest relative error **{worst:.1e}**, h = 1e-6: " + (
+            "below 1e-6, so backprop's numbers are the loss's true derivatives." if worst < 1e-6
+            else "above 1e-6: at a kink of relu (a z within h of 0) the difference is not a derivative."))
+
+
+@st.fragment
+def teach_view(model, ds, x, label, names) -> None:
+    c = st.columns(2)
+    steps = c[0].slider("Teaching steps", 1, 20, 5, key="os_teach_steps")
+    eta = c[1].select_slider("Teaching rate", [0.005, 0.01, 0.02, 0.05, 0.1], 0.02, key="os_teach_eta")
+    key = (one_step._key(model, x, label), steps, eta)
+    if st.button(f"Teach it: this is a {names[label]}", icon=":material/school:"):
+        replay = np.random.default_rng(st.session_state[state.OS_SEED]).choice(len(ds.x_train), REPLAY, replace=False)
+        config, taught = step.teaching_setup(model, x, label, ds.x_train[replay], ds.y_train[replay], steps, eta)
+        run = LiveRun(config, taught, model=model.copy(), points_per_epoch=1, score_steps=False)
+        p = [model.predict_proba(x[None])[0]]
+        run.advance(on_event=lambda e: p.append(run.model.predict_proba(x[None])[0]) if e.kind == "epoch" else None)
+        scores = [evaluate(m, ds.x_test, ds.y_test)[1] for m in (model, run.model)]
+        st.session_state[state.OS_TEACH] = (key, np.array(p), scores)
+    found = st.session_state.get(state.OS_TEACH)
+    if found and found[0] == key:
+        p, (before, after) = found[1], found[2]
+        st.plotly_chart(fig.teach_figure(p, names, label), config=views.CHART, key="teach_chart")
+        st.markdown(f"It read **{names[int(p[0].argmax())]}** ({p[0][label]:.1%} for {names[label]}) before and "
+                    f"**{names[int(p[-1].argmax())]}** ({p[-1][label]:.1%}) after {len(p) - 1} steps.")
+        if len(ds.y_test):
+            st.metric("Test accuracy", f"{after:.2%}", f"{100 * (after - before):+.2f} points (was {before:.2%})")
+
+
+st.title("One step")
+st.caption("One training step of the network on one image, number by number, in the order the notebooks compute it.")
+notes = state.read_params("one_step", one_step.PARAMS)
+ds = data.current_dataset()
+names = list(ds.class_names)
+options = one_step.network_options(ds)
+if st.session_state[state.OS_NET] not in options:
+    notes.append("There is no model from the Train page for this data set (train one there); using a fresh network.")
+    st.session_state[state.OS_NET] = "fresh"
+c = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+c[0].radio("Network", options, format_func=one_step.NETS.get, horizontal=True, **state.bind(state.OS_NET))
+if st.session_state[state.OS_NET] == "fresh":
+    c[1].number_input("Seed", 0, 2**32 - 1, step=1, **state.bind(state.OS_SEED))
+    c[2].selectbox("Hidden units", one_step.WIDTHS, **state.bind(state.OS_HIDDEN))
+c[3].number_input("Learning rate η", 0.0001, 100.0, step=0.05, format="%.4f", **state.bind(state.OS_ETA))
+st.session_state.setdefault(state.OS_SOURCE, "index")
+st.radio("Image", list(one_step.SOURCES), format_func=one_step.SOURCES.get, horizontal=True,
+         **state.bind(state.OS_SOURCE))
+x, label, title = one_step.image(ds)
+model, about, more = one_step.network(ds)
+state.show_notes(notes + more)
+state.write_params(one_step.PARAMS)
+if x is None:
+    st.stop()
+rec = one_step.record(model, x, label, st.session_state[state.OS_ETA])
+st.markdown(f"Stepping {about} on {title}.")
+phase_view(model, rec, names)
+st.header("The same step on a mini-batch")
+batch_view(model, ds, x, label, st.session_state[state.OS_ETA],
+           st.session_state[state.OS_INDEX] if st.session_state[state.OS_SOURCE] == "index" else None)
+st.header("Check the gradient")
+check_view(model, rec)
+st.header("Teach it your digit")
+st.caption("The network got it wrong? Give the right label: a few steps on this image, mixed with "
+           f"{REPLAY} replayed training images so that it does not forget the rest.")
+teach_view(model, ds, x, label, names)

@@ -1,0 +1,181 @@
+"""What the One step page shows in each phase, and a clicked unit's sum: every quantity with its
+shape, its numbers and its formula (mnistcore.step.FORMULAS, the formulas the engine computes).
+
+Each function draws one part of the page from a ``StepRecord`` of one image; the sentences that
+state an outcome ("37 of 128 units are on", "the loss fell") are computed from its numbers.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import streamlit as st
+
+from mnistcore import step
+from mnistcore.activations import ACTIVATIONS
+from mnistcore.figures import step as fig
+from mnistcore.model import MLP
+
+F = step.FORMULAS
+CHART = {"displayModeBar": False}
+TOP_IMAGES = 8
+
+
+def shape(a: np.ndarray) -> str:
+    return "(" + ", ".join(map(str, np.shape(a))) + ("," if np.ndim(a) == 1 else "") + ")"
+
+
+def vector(v: np.ndarray, name: str, key: str, labels: Sequence[str] | None = None,
+           highlight: int | None = None) -> None:
+    """A vector as a strip with its largest entries as numbers; one click shows every number."""
+    v = np.asarray(v)
+    st.plotly_chart(fig.strip_figure(v, f"{name}, shape {shape(v)}", labels=labels, highlight=highlight),
+                    config=CHART, key=f"strip_{key}")
+    if v.size > 12:
+        with st.expander(f"All {v.size} numbers of {name}"):
+            st.dataframe({"entry": list(labels) if labels is not None else np.arange(v.size), name: v},
+                         hide_index=True, height=220)
+
+
+def forward(rec: step.StepRecord, names: Sequence[str]) -> None:
+    x = rec.x[0]
+    st.markdown(f"**The input** x, shape {shape(x)}: the 28x28 pixels row after row.")
+    st.latex(F["x"])
+    st.caption("Pixels are stored as whole numbers 0 to 255. Divided by 255 every input lies in [0, 1], so "
+               "the first layer's sums z = xW + b stay of order one, where a learning rate like 0.1 makes "
+               "sensible steps; raw pixels would make every z 255 times larger.")
+    a, b = st.columns([1, 2])
+    a.plotly_chart(fig.image_figure(x, "x as a picture"), config=CHART, key="x_image")
+    with b:
+        vector(x, "x", "x")
+    L = len(rec.z)
+    for l in range(L - 1):
+        z, act = rec.z[l][0], rec.a[l + 1][0]
+        st.markdown(f"**Layer {l + 1}**: z{l + 1} = a{l} W{l + 1} + b{l + 1} (a0 = x), "
+                    f"W{l + 1} of shape {shape(rec.grads[2 * l])}, z{l + 1} of shape {shape(z)}.")
+        st.latex(F["z"].replace("{l}", f"{{{l + 1}}}").replace("{l-1}", f"{{{l}}}"))
+        vector(z, f"z{l + 1}", f"z{l}")
+        on = int(np.count_nonzero(act > 0))
+        st.latex(rf"a_{{{l + 1}}} = f(z_{{{l + 1}}}), \quad " + ACTIVATIONS[rec.activation].formula)
+        st.markdown(f"a{l + 1} = {rec.activation}(z{l + 1}): **{on} of {act.size} units are on** (a > 0) for this image.")
+        vector(act, f"a{l + 1}", f"a{l}")
+    st.markdown(f"**The output layer**: z{L} = a{L - 1} W{L} + b{L}, the {len(names)} scores (logits), "
+                f"shape {shape(rec.logits[0])}.")
+    vector(rec.logits[0], f"z{L}", "logits", labels=names, highlight=int(rec.y[0]))
+
+
+def loss(rec: step.StepRecord, names: Sequence[str]) -> None:
+    z, m, s, p, y = rec.logits[0], float(rec.row_max[0]), rec.shifted[0], rec.p[0], int(rec.y[0])
+    if rec.loss_name == "mse":
+        st.markdown("This network was trained with mean squared error on its raw scores (no softmax):")
+        st.latex(F["onehot"])
+        st.latex(F["loss_mse"])
+        st.metric("Loss L on this image", f"{rec.loss:.4f}")
+        return
+    st.markdown(f"**Softmax** turns the scores into probabilities. First the row maximum m = {m:.4f} is "
+                "subtracted from every score:")
+    st.latex(F["shift"])
+    st.latex(F["softmax"])
+    st.dataframe({"class": list(names), "z": z, "s = z - m": s, "exp(s)": np.exp(s.astype(np.float64)), "p": p},
+                 hide_index=True)
+    with np.errstate(over="ignore"):
+        too_big = np.exp(np.float32(step.OVERFLOW_FLOAT32 + 1))
+    st.caption(f"Why the shift: in float32, exp(z) overflows to infinity once z is above about "
+               f"{step.OVERFLOW_FLOAT32:.1f} (exp({step.OVERFLOW_FLOAT32 + 1:.1f}) = {too_big}), and then "
+               "p = inf / inf is not a number. After the shift the largest exponent is e^0 = 1 and none can "
+               "overflow; the probabilities are unchanged, because the factor e^-m cancels above and below.")
+    st.markdown(f"**The target**: the label {names[y]} as a one-hot vector t of shape {shape(rec.onehot[0])}.")
+    st.latex(F["onehot"])
+    st.code(np.array2string(rec.onehot[0].astype(int), separator=", "), language=None)
+    st.caption("The label is one class number, the network gives one probability per class: one-hot writes "
+               "the label as a vector of the same shape, 1 at the right class and 0 elsewhere, so the two "
+               "can be compared: the loss -sum t_k log p_k keeps only -log p_y.")
+    st.latex(F["loss_ce"] + rf" = -\log {p[y]:.4f} = {rec.loss:.4f}")
+
+
+def backward(rec: step.StepRecord, model: MLP, names: Sequence[str]) -> None:
+    L, y = len(rec.z), int(rec.y[0])
+    ce = rec.loss_name == "ce"
+    st.markdown(f"**The output's delta** = dL/dz{L}, shape {shape(rec.delta[-1][0])}:")
+    st.latex(F["delta_out_ce" if ce else "delta_out_mse"].replace("{L}", f"{{{L}}}"))
+    vector(rec.delta[-1][0], f"delta{L}", "delta_out", labels=names, highlight=y)
+    if ce:
+        st.caption("Why so simple: softmax's derivative is p_k (1[k = j] - p_j) and cross-entropy's is -t_j / p_j; "
+                   "multiplied and summed, the p's cancel and leave p - t: what the network said minus what it "
+                   f"should have said. Here the right class {names[y]} gets p - 1 = {rec.delta[-1][0][y]:.4f} "
+                   "(push its score up), every other class its own p (push it down).")
+    for l in range(L - 1, -1, -1):
+        dW, db = rec.dW[l], rec.db[l]
+        st.markdown(f"**Gradients of layer {l + 1}**: dW{l + 1} = a{l}ᵀ delta{l + 1}, shape {shape(dW)}; "
+                    f"db{l + 1} = delta{l + 1}, shape {shape(db)}.")
+        st.latex(F["dW"].replace("{l}", f"{{{l + 1}}}").replace("{l-1}", f"{{{l}}}"))
+        flat = np.argsort(-np.abs(dW), axis=None, kind="stable")[:6]
+        rows, cols = np.unravel_index(flat, dW.shape)
+        st.dataframe({"weight": [f"W{l + 1}[{i}, {j}]" for i, j in zip(rows, cols)],
+                      f"a{l}_i": rec.a[l][0][rows], f"delta{l + 1}_j": rec.delta[l][0][cols],
+                      "dW = a_i delta_j": dW[rows, cols]}, hide_index=True)
+        if l == 0:
+            break
+        d, act = rec.delta[l - 1][0], rec.a[l][0]
+        st.markdown(f"**Delta of hidden layer {l}**, shape {shape(d)}:")
+        st.latex(F["delta_hidden"].replace("{l}", f"{{{l}}}").replace("{l+1}", f"{{{l + 1}}}"))
+        off = int(np.count_nonzero(act <= 0))
+        st.caption(f"{off} of {act.size} units were off (a = 0): where relu'(z) = 0 nothing flows back, so "
+                   "their delta and their incoming weights' gradients are 0." if rec.activation == "relu"
+                   else f"f'(z) is computed from a = f(z) ({rec.activation}).")
+        vector(d, f"delta{l}", f"delta{l}")
+    d1 = rec.delta[0][0]
+    if len(rec.z) > 1:
+        units = [int(j) for j in np.argsort(-np.abs(d1), kind="stable")[:TOP_IMAGES] if d1[j] != 0]
+        if units:
+            st.markdown(f"**dW1 as pictures**: column j of dW1 (784 numbers) is unit j's gradient on every pixel. "
+                        f"The {len(units)} units with the largest |delta1|, drawn as -dW1: where the step moves each "
+                        "unit's weights (red up, blue down). Only pixels with ink get a gradient (dW = x_i delta_j).")
+            st.plotly_chart(fig.gradient_images_figure(rec.dW[0], units, cols=4), config=CHART, key="dw1_images")
+
+
+def update(rec: step.StepRecord, names: Sequence[str]) -> None:
+    st.latex(F["update"])
+    biggest = max(float(np.abs(rec.eta * g).max()) for g in rec.grads)
+    st.markdown(f"Every weight moves against its gradient, scaled by eta = {rec.eta:g}; the largest single "
+                f"change is {biggest:.4g}.")
+    y = int(rec.y[0])
+    a, b = st.columns(2)
+    a.metric("Loss on this image", f"{rec.loss_after:.4f}", f"{rec.loss_after - rec.loss:+.4f} (was {rec.loss:.4f})",
+             delta_color="inverse")
+    b.metric(f"p({names[y]}) on this image", f"{rec.p_y_after[0]:.4f}",
+             f"{rec.p_y_after[0] - rec.p_y[0]:+.4f} (was {rec.p_y[0]:.4f})")
+    verb = "fell" if rec.loss_after < rec.loss else "rose" if rec.loss_after > rec.loss else "stayed"
+    st.markdown(f"**The step works:** the loss on this image {verb} from {rec.loss:.4f} to {rec.loss_after:.4f}."
+                + ("" if verb == "fell" else " The step overshot: eta is too large for it."))
+
+
+def unit(rec: step.StepRecord, model: MLP, layer: int, j: int, phase: str, names: Sequence[str]) -> None:
+    """A clicked unit: its weighted sum written out with the largest terms, bias, activation, delta."""
+    L = len(rec.z)
+    if layer == 0:
+        st.markdown(f"**Pixel {j}** (row {j // 28}, column {j % 28}): x = {rec.x[0][j]:.4f} "
+                    f"= {round(rec.x[0][j] * 255)} / 255. Inputs have no weights of their own; click a hidden or "
+                    "output unit to see its sum.")
+        return
+    name = f"output {names[j]}" if layer == L else f"hidden unit {j} of layer {layer}"
+    s = step.unit_sum(model.W[layer - 1], model.b[layer - 1], rec.a[layer - 1][0], j)
+    terms = " + ".join(f"({w:.3f})({a:.3f})" for _, w, a in s.terms)
+    src = "x" if layer == 1 else f"a{layer - 1}"
+    st.markdown(f"**{name}**: z = Σᵢ wᵢ {src}ᵢ + b over {s.n_inputs} inputs; the {len(s.terms)} largest terms:")
+    st.latex(rf"z = {terms} + \dots + ({s.bias:.3f})")
+    st.dataframe({"input i": [i for i, _, _ in s.terms], "w_i": [w for _, w, _ in s.terms],
+                  f"{src}_i": [a for _, _, a in s.terms], "w_i·a_i": [w * a for _, w, a in s.terms]}, hide_index=True)
+    st.markdown(f"the other {s.n_inputs - len(s.terms)} terms add up to {s.rest:.4f}; bias b = {s.bias:.4f}; "
+                f"**z = {s.z:.4f}**" + (f", a = {rec.activation}(z) = **{rec.a[layer][0][j]:.4f}**" if layer < L
+                                        else f", p = **{rec.p[0][j]:.4f}**"))
+    if phase in ("Backward", "Update"):
+        if layer == L:
+            t = rec.onehot[0][j]
+            st.markdown(f"delta = p - t = {rec.p[0][j]:.4f} - {t:.0f} = **{rec.delta[-1][0][j]:.4f}**")
+        else:
+            d = step.unit_delta(model.W[layer], rec.delta[layer][0], float(rec.a[layer][0][j]), rec.activation, j)
+            parts = " + ".join(f"({w:.3f})({dk:.4f})" for _, w, dk in d.terms)
+            st.markdown(f"delta comes back from the {model.W[layer].shape[1]} units it feeds: Σₖ Wⱼₖ deltaₖ = "
+                        f"{parts}{' + …' if len(d.terms) < model.W[layer].shape[1] else ''} = {d.back:.4f}; "
+                        f"times f'(z) = {d.slope:g}: **delta = {d.delta:.4f}**")
