@@ -30,6 +30,12 @@ from .optimizers import make_optimizer
 from .schedules import lr_at
 
 EVAL_SAMPLES = 10_000      # training-set sample scored at each epoch's end (train curve)
+# Divergence, a result like any other: a run has diverged when a loss or a weight stops being
+# finite, or when the training loss at an epoch's end is more than DIVERGENCE_FACTOR times the
+# loss of the run's first batch and above CHANCE_LOSS, the cross-entropy of a uniform guess over
+# 10 classes (ln 10 = 2.30; the floor keeps a well-trained model's small wobbles from counting).
+DIVERGENCE_FACTOR = 2.0
+CHANCE_LOSS = math.log(10)
 STEP_EVAL_STRIDE = 5       # within an epoch, score every 5th test image (2000 of 10,000)
 
 
@@ -151,6 +157,7 @@ class Trainer:
         self._grad_norms = [0.0] * len(model.W)           # mean |dW| per layer at the last reported step
         self.changes: list[tuple[float, str]] = []        # (epoch_fraction, "lr 0.1 → 0.01") marks
         self._runs = 0                                    # run() calls so far
+        self.initial_loss: float | None = None            # the loss of the first batch, before any step
 
     # -- batches ---------------------------------------------------------------------------
     def _batch(self, idx: np.ndarray) -> np.ndarray:
@@ -183,8 +190,9 @@ class Trainer:
         ``steps`` pauses the run after that many optimizer steps instead (one
         batch at a time, for a closer look); the next ``run`` call goes on from
         the same place in the same epoch. A run that reaches its last epoch ends
-        with a "done" event whose status is "done", "diverged" (the loss became
-        NaN or infinite) or "early_stopped". Closing the generator early
+        with a "done" event whose status is "done", "diverged" (a loss or weight
+        stopped being finite, or the loss climbed far above where it started: see
+        DIVERGENCE_FACTOR) or "early_stopped". Closing the generator early
         (``break``) leaves status "stopped" and the model as it is.
         """
         target = self.epoch + epochs if epochs else max(self.config.epochs, self.epoch + (steps is not None))
@@ -259,6 +267,8 @@ class Trainer:
                 self.train_seconds += time.perf_counter() - start
                 yield from self._diverged(loss, s, e.steps, target, e.lr)
                 return
+            if self.initial_loss is None:
+                self.initial_loss = loss
             if s in e.report_at or s == e.steps or (step_limit is not None and self.step + 1 >= step_limit):
                 # Before step(): Adam reuses the gradient arrays, and SGD's carry eta (undone here).
                 self._grad_norms = [float(np.abs(g).mean()) / scale for g in grads[::2]]
@@ -280,9 +290,10 @@ class Trainer:
         self.epoch += 1
         train_loss, train_acc = evaluate(model, self.x[self.score_idx], self.y[self.score_idx])
         event = self._event("epoch", float(self.epoch), train_loss, train_acc, target, lr=e.lr, score=True)
-        if not math.isfinite(train_loss):
+        why = self._divergence(train_loss)
+        if why:
             self.status = "diverged"
-            event.status, event.message = "diverged", self._divergence_message(train_loss, e.lr)
+            event.status, event.message = "diverged", f"{why}: {self._advice(e.lr)}"
         self._early_stopping(event)
         self.history.append(event)
         yield event
@@ -314,9 +325,25 @@ class Trainer:
             grad_norms=list(self._grad_norms),
             status=status, message=message, model=self.model)
 
+    def _divergence(self, train_loss: float) -> str:
+        """Why the run has diverged by the rule above (DIVERGENCE_FACTOR), or "" if it has not."""
+        if not math.isfinite(train_loss):
+            return f"the loss became {train_loss} at epoch {self.epoch}"
+        if not all(np.isfinite(p).all() for p in self.model.params):
+            return f"some weights stopped being finite numbers by epoch {self.epoch}"
+        start = self.initial_loss
+        if start is not None and train_loss > max(DIVERGENCE_FACTOR * start, CHANCE_LOSS):
+            return (f"the training loss rose from {start:.3g} at the first step to {train_loss:.3g} at epoch "
+                    f"{self.epoch} (more than {DIVERGENCE_FACTOR:g} times where it started, and above "
+                    f"ln 10 = {CHANCE_LOSS:.2f}, a uniform guess)")
+        return ""
+
+    @staticmethod
+    def _advice(lr: float) -> str:
+        return f"the learning rate ({lr:g}) is probably too large for this setup; try one ten times smaller"
+
     def _divergence_message(self, loss: float, lr: float) -> str:
-        return (f"the loss became {loss} at step {self.step + 1}: the learning rate ({lr:g}) is "
-                f"probably too large for this setup; try one ten times smaller")
+        return f"the loss became {loss} at step {self.step + 1}: {self._advice(lr)}"
 
     def _diverged(self, loss: float, s: int, steps: int, target: int, lr: float) -> Iterator[Progress]:
         self.status = "diverged"
