@@ -16,25 +16,29 @@ first non-finite or huge iterate and says so in ``Trajectory.message``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from .config import TrainConfig
 from .optimizers import OPTIMIZERS, make_optimizer
-from .train import Trainer, evaluate
 
 DIVERGENCE_LIMIT = 1e6   # |theta| beyond this counts as blown up (no toy minimum lies past 5)
 
 # -- 1-D functions ------------------------------------------------------------------------------
 
 PRESET_NAMES = ("too small", "good", "too large", "far too large")
-PRESET_NOTES = {
-    "too small": "Each step is tiny: the point crawls and is still far from the minimum when the steps run out.",
-    "good": "Big enough to move quickly, small enough to settle: the point slides into the minimum.",
-    "too large": "Each step jumps past the minimum to the other side: the point oscillates and settles slowly.",
-    "far too large": "Each jump lands higher up than the last: the iterates grow without bound (divergence).",
+# What each preset does on most functions; a function whose run behaves otherwise says so in
+# its own ``behaviours`` (tests/test_descent.py runs every preset and checks the claim).
+PRESET_BEHAVIOURS = {"too small": "crawls", "good": "settles", "too large": "oscillates",
+                     "far too large": "diverges"}
+BEHAVIOUR_NOTES = {
+    "crawls": "Each step is tiny: the point crawls and is still far from the minimum when the steps run out.",
+    "settles": "Big enough to move quickly, small enough to settle: the point slides into the minimum.",
+    "oscillates": "Each step jumps past the minimum to the other side: the point oscillates and settles slowly.",
+    "cycles": "Each step jumps across the minimum and lands where it was two steps before: the point "
+              "bounces between two points for ever and never settles (a two-point cycle).",
+    "diverges": "Each jump lands higher up than the last: the iterates grow without bound (divergence).",
 }
 
 
@@ -44,7 +48,7 @@ class Function1D:
 
     ``f`` and ``df`` work elementwise on arrays of any shape. ``presets`` maps
     each of ``PRESET_NAMES`` to a learning rate that shows that behaviour from
-    ``start`` (the rates differ because the curvature f'' differs).
+    ``start`` in ``steps`` steps (the rates differ because the curvature f'' differs).
     """
 
     label: str
@@ -56,6 +60,15 @@ class Function1D:
     start: float
     presets: dict[str, float]
     note: str
+    steps: int = 20                               # the default number of steps shown
+    behaviours: dict[str, str] = field(default_factory=dict)   # presets that behave otherwise
+
+    def behaviour(self, preset: str) -> str:
+        """What the run of ``preset`` from ``start`` in ``steps`` steps does (see ``behaviour``)."""
+        return self.behaviours.get(preset, PRESET_BEHAVIOURS[preset])
+
+    def preset_note(self, preset: str) -> str:
+        return BEHAVIOUR_NOTES[self.behaviour(preset)]
 
 
 def _softwell(x):
@@ -85,9 +98,13 @@ FUNCTIONS_1D: dict[str, Function1D] = {
         label="flat, then steep", latex=r"f(x) = 1 - e^{-x^2} + 0.02\,x^2",
         dlatex=r"f'(x) = 2x\,e^{-x^2} + 0.04\,x",
         f=_softwell, df=_softwell_prime, domain=(-4.0, 4.0), start=3.5,
-        presets={"too small": 0.1, "good": 0.79, "too large": 1.0, "far too large": 100.0},
+        presets={"too small": 0.1, "good": 0.79, "too large": 1.0, "far too large": 100.0}, steps=30,
+        # f''(0) = 2.04, so at the bottom each step multiplies x by 1 - 2.04 eta: eta = 1.0 gives
+        # -1.04, just past the -1 of a steady oscillation, and the run ends in a two-point cycle.
+        behaviours={"too large": "cycles"},
         note="A wide plateau where the slope is almost 0 around a narrow, steep well: a rate small "
-             "enough for the well crawls on the plateau, one big enough for the plateau overshoots the well."),
+             "enough for the well crawls on the plateau, one big enough for the plateau overshoots the "
+             "well. At the bottom f''(0) = 2.04, so descent settles only for η < 2 / 2.04 ≈ 0.98."),
 }
 
 
@@ -196,6 +213,7 @@ FUNCTIONS_2D: dict[str, Function2D] = {
         note="Four minima, all at f = 0: which one an optimizer finds depends on its path."),
 }
 
+VALLEYS = ("bowl", "rosenbrock")   # the surfaces where momentum's narrow-valley lesson applies
 OPTIMIZERS_2D = {"sgd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
 
 
@@ -304,6 +322,31 @@ def iterate_table(traj: Trajectory) -> dict[str, np.ndarray]:
     return {"k": np.arange(len(x)), "x": x, "f(x)": traj.value, "f'(x)": df, "step −η f'(x)": -traj.eta * df}
 
 
+def behaviour(traj: Trajectory) -> str:
+    """What a 1-D run did, one of the keys of ``BEHAVIOUR_NOTES``.
+
+    "diverges" if it blew up or its last jumps back and forth each grow by over 5%; "cycles" if
+    its last steps still jump back and forth by as much as before (each reverses the one before, at least 95% as long, and not under 5% of the
+    longest step); "oscillates" if more than half of its steps reverse the one before; else
+    "settles" if its last step is under 5% of its longest, and "crawls" if not.
+    """
+    if traj.diverged:
+        return "diverges"
+    dx = np.diff(traj.theta[:, 0])
+    if len(dx) < 3:
+        return "crawls"
+    longest = np.abs(dx).max()
+    reversing = dx[-1] * dx[-2] < 0 and dx[-2] * dx[-3] < 0
+    if reversing and abs(dx[-1]) > 1.05 * abs(dx[-2]) > 1.05 ** 2 * abs(dx[-3]):
+        return "diverges"        # each jump longer than the last, not yet past DIVERGENCE_LIMIT
+    if reversing and abs(dx[-1]) >= 0.95 * abs(dx[-2]) and abs(dx[-1]) >= 0.05 * longest:
+        return "cycles"
+    moving = dx[np.abs(dx) >= 1e-6 * longest]   # not the rounding-level wiggles of a settled run
+    if len(moving) > 2 and np.mean(moving[1:] * moving[:-1] < 0) > 0.5:
+        return "oscillates"
+    return "settles" if abs(dx[-1]) < 0.05 * longest else "crawls"
+
+
 def view_1d(name: str, x: np.ndarray, margin: float = 4.0) -> tuple[float, float]:
     """The x interval to draw: the function's domain widened to hold the iterates ``x``,
     but never past ``margin`` domain-widths from its centre (the rest are off-screen)."""
@@ -335,66 +378,6 @@ UPDATE_RULES = {   # broken into short lines, so that the three fit side by side
             r"&\hat m = \tfrac{m}{1-\beta_1^k},\ \hat s = \tfrac{s}{1-\beta_2^k} \end{aligned}",
 }
 
-# The three ways to feed the data of the seed notebooks, each at a learning rate that suits it
-# (an exact gradient tolerates a bigger step than the noisy one of a single image).
-BATCH_MODES: dict[str, dict] = {
-    "full batch": dict(batch_size=0, epochs=40, lr=0.2),
-    "mini-batch of 32": dict(batch_size=32, epochs=16, lr=0.1),
-    "per sample": dict(batch_size=1, epochs=1, lr=0.01),
-}
 
-
-def batch_mode_curves(images: np.ndarray, labels: np.ndarray, modes: dict[str, dict] | None = None,
-                      n: int = 2000, hidden: tuple[int, ...] = (32,), seed: int = 0,
-                      checkpoints: int = 40) -> dict[str, dict]:
-    """Train one small MLP per batch mode on the same ``n`` images and record its loss.
-
-    ``images`` (N, 28, 28) uint8 (or (N, 784)) and ``labels`` (N,); a seeded
-    random subset of ``n`` of them is used. ``modes`` maps a label to
-    ``batch_size`` (0 = full batch), ``epochs`` and ``lr`` (default ``BATCH_MODES``).
-    Returns, per mode, arrays ``steps``, ``samples``, ``seconds`` and
-    ``batch_loss`` (the loss of the batch each step trained on: what the
-    optimizer sees, noisy for small batches) and, at about ``checkpoints``
-    log-spaced steps and every epoch's end, ``eval_steps``, ``eval_samples``,
-    ``eval_seconds`` and ``loss`` (the loss on all n images), and ``message``:
-    the trainer's sentence if the run diverged, else "". Seconds are pure
-    training time as ``mnistcore.train.Trainer`` measures it (scoring excluded),
-    so they, unlike everything else here, vary from machine to machine.
-    """
-    modes = BATCH_MODES if modes is None else modes
-    if not 1 <= n <= len(labels):
-        raise ValueError(f"n must be from 1 to the {len(labels)} images given; got {n}")
-    idx = np.sort(np.random.default_rng(seed).choice(len(labels), size=n, replace=False))
-    x, y = np.asarray(images)[idx], np.asarray(labels)[idx]
-    curves = {}
-    for label, mode in modes.items():
-        config = TrainConfig(hidden=tuple(hidden), batch_size=mode["batch_size"], epochs=mode["epochs"],
-                             lr=mode["lr"], seed=seed)
-        per_epoch = -(-n // mode["batch_size"]) if mode["batch_size"] else 1
-        # A step event after every step, and no test set: only the training loss matters here.
-        trainer = Trainer(config, (x, y, x[:0], y[:0]), points_per_epoch=per_epoch, score_steps=False)
-        eval_at = set(np.geomspace(1, per_epoch * mode["epochs"], checkpoints).round().astype(int).tolist())
-        c = {key: [] for key in ("steps", "samples", "seconds", "batch_loss",
-                                 "eval_steps", "eval_samples", "eval_seconds", "loss")}
-        c["message"] = ""
-
-        def checkpoint(step: int, samples: int, seconds: float, loss: float) -> None:
-            for key, value in zip(("eval_steps", "eval_samples", "eval_seconds", "loss"),
-                                  (step, samples, seconds, loss)):
-                c[key].append(value)
-
-        checkpoint(0, 0, 0.0, evaluate(trainer.model, x, y)[0])
-        for event in trainer.run():
-            samples = round(event.epoch_fraction * n)
-            if event.kind == "step":
-                for key, value in zip(("steps", "samples", "seconds", "batch_loss"),
-                                      (event.step, samples, event.train_seconds, event.train_loss)):
-                    c[key].append(value)
-                if event.step in eval_at:
-                    checkpoint(event.step, samples, event.train_seconds, evaluate(event.model, x, y)[0])
-            elif event.kind == "epoch":
-                checkpoint(event.step, samples, event.train_seconds, event.train_loss)
-            elif event.status == "diverged":
-                c["message"] = event.message
-        curves[label] = {key: (np.asarray(v, dtype=float) if key != "message" else v) for key, v in c.items()}
-    return curves
+# The batch-mode comparison lives in its own module; these names are kept here too.
+from .batch_modes import BATCH_MODES, batch_mode_curves  # noqa: E402,F401

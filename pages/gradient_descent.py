@@ -3,14 +3,86 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnistcore import descent
+from mnistcore import batch_modes, descent
 from mnistcore.figures.descent import batch_modes_figure, descent_1d_figure, descent_2d_figure
+from ui import state
 from ui.data import load_builtin
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
 
 LRS = descent.learning_rates()
+FN1, FN2 = descent.FUNCTIONS_1D, descent.FUNCTIONS_2D
+CUSTOM = "custom"   # the link's preset when η is none of the presets
+
+
+def parse_rate(text: str) -> float:
+    """A learning rate from the link: one of the slider's stops (two significant digits)."""
+    try:
+        value = float(f"{float(text):.2g}")
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if value not in LRS:
+        raise ValueError(f"{text} is not a learning rate of the slider ({LRS[0]:g} to {LRS[-1]:g}, "
+                         "two significant digits)")
+    return value
+
+
+def parse_start(text: str) -> float:
+    try:
+        value = round(float(text), 1)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not np.isfinite(value):
+        raise ValueError(f"{text!r} is not a number")
+    return value
+
+
+def link_params(fn: descent.Function1D) -> list[state.Param]:
+    """The view's settings in the link; `fn` gives the defaults of eta, start and steps."""
+    return [state.Param("function", "gd_fn1", "quadratic", state.choice(*FN1)),
+            state.Param("preset", "gd_preset", "good", lambda t: None if t == CUSTOM else state.choice(*descent.PRESET_NAMES)(t),
+                        to_url=lambda v: v or CUSTOM),
+            state.Param("eta", "gd_lr", fn.presets["good"], parse_rate, to_url=lambda v: f"{v:g}"),
+            state.Param("start", "gd_start", fn.start, parse_start, to_url=lambda v: f"{v:g}"),
+            state.Param("steps", "gd_steps1", fn.steps, state.integer(1, 100)),
+            state.Param("surface", "gd_fn2", "bowl", state.choice(*FN2))]
+
+
+def read_link() -> list[str]:
+    """Apply the link's settings once per session; make eta, preset and start agree with them."""
+    first = "gradient_descent" not in st.session_state.get(state.PARAMS_READ, set())
+    linked = st.query_params.get("function")
+    fn = FN1.get(linked, FN1["quadratic"]) if first else FN1[st.session_state.get("gd_fn1", "quadratic")]
+    notes = state.read_params("gradient_descent", link_params(fn))
+    if first:
+        fn = FN1[st.session_state["gd_fn1"]]
+        lo, hi = fn.domain
+        if not lo <= st.session_state["gd_start"] <= hi:
+            notes.append(f"`start={st.session_state['gd_start']:g}` in the link is outside {lo:g}..{hi:g} for "
+                         f"this function; using {fn.start:g}.")
+            st.session_state["gd_start"] = fn.start
+        if "eta" in st.query_params:
+            rate_moved()       # the rate decides which preset (if any) it is
+        elif st.session_state["gd_preset"] is not None:
+            st.session_state["gd_lr"] = fn.presets[st.session_state["gd_preset"]]
+    return notes
+
+
+def rate_moved() -> None:
+    fn = FN1[st.session_state["gd_fn1"]]
+    st.session_state["gd_preset"] = next((p for p, v in fn.presets.items() if v == st.session_state["gd_lr"]), None)
+
+
+def preset_chosen() -> None:
+    if st.session_state["gd_preset"] is not None:
+        st.session_state["gd_lr"] = FN1[st.session_state["gd_fn1"]].presets[st.session_state["gd_preset"]]
+
+
+def function_chosen() -> None:
+    """A new function starts from its own defaults: the presets differ with its curvature."""
+    fn = FN1[st.session_state["gd_fn1"]]
+    st.session_state.update(gd_preset="good", gd_lr=fn.presets["good"], gd_start=fn.start, gd_steps1=fn.steps)
 
 
 def lr_slider(label: str, key: str, default: float, on_change=None) -> float:
@@ -29,79 +101,52 @@ def batch_curves(seed: int = 0) -> dict:
 st.title("Gradient descent")
 st.markdown("A network learns by nudging every weight a little downhill on its loss, again and again. "
             "Here is that one rule on functions you can see, first in one dimension, then in two.")
-
-# -- 1-D ---------------------------------------------------------------------------------------
-st.header("One dimension: follow the slope")
-name = st.selectbox("Function", list(descent.FUNCTIONS_1D), key="gd_fn1",
-                    format_func=lambda k: descent.FUNCTIONS_1D[k].label)
-fn = descent.FUNCTIONS_1D[name]
-preset_key, lr_key = f"gd_preset_{name}", f"gd_lr_{name}"
+state.show_notes(read_link())
 
 
-def preset_chosen() -> None:
-    if st.session_state[preset_key] is not None:
-        st.session_state[lr_key] = fn.presets[st.session_state[preset_key]]
+@st.fragment
+def one_dimension() -> None:
+    """The 1-D section; its widgets rerun only this part of the page."""
+    st.header("One dimension: follow the slope")
+    name = st.selectbox("Function", list(FN1), format_func=lambda k: FN1[k].label,
+                        **state.bind("gd_fn1", then=function_chosen))
+    fn = FN1[name]
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        st.radio("Learning-rate preset", descent.PRESET_NAMES, **state.bind("gd_preset", then=preset_chosen),
+                 captions=[f"η = {fn.presets[p]:g}. {fn.preset_note(p)}" for p in descent.PRESET_NAMES])
+    with right:
+        eta = st.select_slider("Learning rate η (log scale)", LRS, format_func=lambda v: f"{v:g}",
+                               **state.bind("gd_lr", then=rate_moved))
+        x0 = st.slider("Start x₀", *fn.domain, step=0.1, **state.bind("gd_start"))
+        steps = st.slider("Number of steps", 1, 100, **state.bind("gd_steps1"))
+        st.latex(fn.latex + r",\qquad " + fn.dlatex)
+        st.caption(fn.note)
+    state.write_params(link_params(fn)[:5])
+
+    st.latex(r"x_{k+1} = x_k - \eta\, f'(x_k)")
+    st.markdown("**What it does:** f′(x) is the slope at x. Stepping against it goes downhill, and the "
+                "step is η times the slope: long where the curve is steep, short where it is flat, zero at "
+                "the bottom. For f(x) = x² + 3 and η = 0.1 the rule is x ← x − 0.1·2x = 0.8·x, so from 2 "
+                "the iterates are 2 → 1.6 → 1.28 → 1.024 …, each 20% nearer the minimum at 0.")
+    traj = descent.descend_1d(name, x0, eta, steps)
+    curve_x = np.linspace(*descent.view_1d(name, traj.theta[:, 0]), 400)
+    st.plotly_chart(descent_1d_figure(curve_x, fn.f(curve_x), traj.theta[:, 0], traj.value, traj.grad[:, 0], eta),
+                    key="gd_anim1")
+    if traj.diverged:
+        st.warning(traj.message + " The animation plays the finite part.")
+    st.caption(f"**This run (η = {eta:g}, {steps} steps from {x0:g}):** "
+               f"{descent.BEHAVIOUR_NOTES[descent.behaviour(traj)]}")
+    st.caption("Press Play, or drag the step slider. Red: the step −η f′(x), taken along the green tangent "
+               "and then back onto the curve; the gap between the two is where the straight-line guess was wrong.")
+    st.dataframe(pd.DataFrame(descent.iterate_table(traj)), hide_index=True, height=250,
+                 column_config={c: st.column_config.NumberColumn(format="%.6g") for c in ("x", "f(x)", "f'(x)", "step −η f'(x)")})
 
 
-def lr_moved() -> None:
-    st.session_state[preset_key] = next((p for p, v in fn.presets.items() if v == st.session_state[lr_key]), None)
-
-
-left, right = st.columns([1, 1], gap="large")
-with left:
-    st.session_state.setdefault(preset_key, "good")
-    st.radio("Learning-rate preset", descent.PRESET_NAMES, key=preset_key, on_change=preset_chosen,
-             captions=[f"η = {fn.presets[p]:g}. {descent.PRESET_NOTES[p]}" for p in descent.PRESET_NAMES])
-with right:
-    eta = lr_slider("Learning rate η (log scale)", lr_key, fn.presets["good"], on_change=lr_moved)
-    x0 = st.slider("Start x₀", *fn.domain, value=fn.start, step=0.1, key=f"gd_start_{name}")
-    steps = st.slider("Number of steps", 1, 100, 20, key="gd_steps1")
-    st.latex(fn.latex + r",\qquad " + fn.dlatex)
-    st.caption(fn.note)
-
-st.latex(r"x_{k+1} = x_k - \eta\, f'(x_k)")
-st.markdown("**What it does:** f′(x) is the slope at x. Stepping against it goes downhill, and the "
-            "step is η times the slope: long where the curve is steep, short where it is flat, zero at "
-            "the bottom. For f(x) = x² + 3 and η = 0.1 the rule is x ← x − 0.1·2x = 0.8·x, so from 2 "
-            "the iterates are 2 → 1.6 → 1.28 → 1.024 …, each 20% nearer the minimum at 0.")
-traj = descent.descend_1d(name, x0, eta, steps)
-curve_x = np.linspace(*descent.view_1d(name, traj.theta[:, 0]), 400)
-st.plotly_chart(descent_1d_figure(curve_x, fn.f(curve_x), traj.theta[:, 0], traj.value, traj.grad[:, 0], eta),
-                key="gd_anim1")
-if traj.diverged:
-    st.warning(traj.message + " The animation plays the finite part.")
-st.caption("Press Play, or drag the step slider. Red: the step −η f′(x), taken along the green tangent "
-           "and then back onto the curve; the gap between the two is where the straight-line guess was wrong.")
-st.dataframe(pd.DataFrame(descent.iterate_table(traj)), hide_index=True, height=250,
-             column_config={c: st.column_config.NumberColumn(format="%.6g") for c in ("x", "f(x)", "f'(x)", "step −η f'(x)")})
+one_dimension()
 
 # -- 2-D ---------------------------------------------------------------------------------------
-st.header("Two dimensions: valleys, saddles and several minima")
-name2 = st.selectbox("Surface", list(descent.FUNCTIONS_2D), key="gd_fn2",
-                     format_func=lambda k: descent.FUNCTIONS_2D[k].label)
-fn2 = descent.FUNCTIONS_2D[name2]
-st.latex(fn2.latex)
-st.caption(fn2.note)
-(xlo, xhi), (ylo, yhi) = fn2.domain
-c1, c2, c3 = st.columns(3)
-sx = c1.slider("Start x", xlo, xhi, fn2.start[0], 0.1, key=f"gd_sx_{name2}")
-sy = c2.slider("Start y", ylo, yhi, fn2.start[1], 0.01, key=f"gd_sy_{name2}")
-steps2 = c3.slider("Steps", 10, 500, fn2.steps, 10, key=f"gd_steps_{name2}")
-paths, messages = {}, []
-for col, (opt, label) in zip(st.columns(3), descent.OPTIMIZERS_2D.items()):
-    with col:
-        lr = lr_slider(f"η for {label}", f"gd_lr2_{name2}_{opt}", fn2.presets[opt])
-        st.latex(descent.UPDATE_RULES[opt])
-        t = descent.descend_2d(name2, opt, (sx, sy), lr, steps2)
-        paths[opt] = t.theta
-        st.caption(f"after {len(t.theta) - 1} steps: f = {t.value[-1]:.4g}")
-        if t.diverged:
-            messages.append(f"{label}: {t.message}")
-for m in messages:
-    st.warning(m)
-xs, ys, Z = descent.grid_2d(name2)
-st.plotly_chart(descent_2d_figure(xs, ys, Z, paths, descent.OPTIMIZERS_2D, fn2.minima), key="gd_anim2")
-st.markdown(
+VALLEY_NOTE = (
     "**Why momentum helps in a narrow valley.** Across the valley the walls are steep, along its floor "
     "the slope is gentle. Plain descent must keep η small enough for the walls (about η < 2 / the "
     "steepest curvature), so it zig-zags from wall to wall and creeps along the floor. Momentum adds up "
@@ -110,21 +155,62 @@ st.markdown(
     "Adam instead divides each coordinate's step by the size of its recent gradients, so steep and "
     "gentle directions get steps of similar length.")
 
+
+@st.fragment
+def two_dimensions() -> None:
+    """The 2-D race; its widgets rerun only this part of the page."""
+    st.header("Two dimensions: valleys, saddles and several minima")
+    name2 = st.selectbox("Surface", list(FN2), format_func=lambda k: FN2[k].label, **state.bind("gd_fn2"))
+    state.write_params(link_params(FN1["quadratic"])[5:])
+    fn2 = FN2[name2]
+    st.latex(fn2.latex)
+    st.caption(fn2.note)
+    (xlo, xhi), (ylo, yhi) = fn2.domain
+    c1, c2, c3 = st.columns(3)
+    sx = c1.slider("Start x", xlo, xhi, fn2.start[0], 0.1, key=f"gd_sx_{name2}")
+    sy = c2.slider("Start y", ylo, yhi, fn2.start[1], 0.01, key=f"gd_sy_{name2}")
+    steps2 = c3.slider("Steps", 10, 500, fn2.steps, 10, key=f"gd_steps_{name2}")
+    paths, messages = {}, []
+    for col, (opt, label) in zip(st.columns(3), descent.OPTIMIZERS_2D.items()):
+        with col:
+            lr = lr_slider(f"η for {label}", f"gd_lr2_{name2}_{opt}", fn2.presets[opt])
+            st.latex(descent.UPDATE_RULES[opt])
+            t = descent.descend_2d(name2, opt, (sx, sy), lr, steps2)
+            paths[opt] = t.theta
+            st.caption(f"after {len(t.theta) - 1} steps: f = {t.value[-1]:.4g}")
+            if t.diverged:
+                messages.append(f"{label}: {t.message}")
+    for m in messages:
+        st.warning(m)
+    xs, ys, Z = descent.grid_2d(name2)
+    st.plotly_chart(descent_2d_figure(xs, ys, Z, paths, descent.OPTIMIZERS_2D, fn2.minima), key="gd_anim2")
+    if name2 in descent.VALLEYS:
+        st.markdown(VALLEY_NOTE)
+
+
+two_dimensions()
+
 # -- the network -------------------------------------------------------------------------------
-st.header("From the toy to the network")
-st.markdown(
-    "Training the network is the same rule on some 100,000 weights, with the loss over the training "
-    "images as f. Computing its gradient exactly uses every image (full batch); estimating it from one "
-    "image (per sample) or a few (mini-batch) is cheaper but noisy. Below, one small network "
-    "(784-32-10) per way, trained on the same 2,000 MNIST images.")
-try:
-    curves = batch_curves()
-except (ImportError, OSError, ValueError) as err:
-    st.info(f"The MNIST comparison needs the MNIST files, which could not be loaded here: {err}")
-else:
-    axis = st.radio("x axis", ["steps", "samples", "seconds"], horizontal=True, key="gd_axis",
-                    format_func={"steps": "optimizer steps", "samples": "samples seen",
-                                 "seconds": "seconds of training"}.get)
+AXES = {"steps": "optimizer steps", "samples": "samples seen", "seconds": "seconds of training"}
+
+
+def comparison(curves: dict) -> str:
+    """What the curves show on each axis, read off them (who is lowest where all can be compared)."""
+    parts = []
+    for axis, what in (("steps", "{:,.0f} steps"), ("samples", "{:,.0f} samples seen"), ("seconds", "{:.2g} s of training")):
+        best, loss, at = batch_modes.leader(curves, axis)
+        parts.append(f"after {what.format(at)}, **{best}** is lowest (loss {loss:.2f})")
+    return "; ".join(parts)
+
+
+@st.fragment
+def batch_modes_section() -> None:
+    try:
+        curves = batch_curves()
+    except (ImportError, OSError, ValueError) as err:
+        st.info(f"The MNIST comparison needs the MNIST files, which could not be loaded here: {err}")
+        return
+    axis = st.radio("x axis", list(AXES), horizontal=True, key="gd_axis", format_func=AXES.get)
     st.plotly_chart(batch_modes_figure(curves, axis), key="gd_modes")
     st.caption(" · ".join(f"{label}: batch {m['batch_size'] or 2000}, η = {m['lr']:g}, {m['epochs']} epoch{'s' * (m['epochs'] != 1)}"
                           for label, m in descent.BATCH_MODES.items()))
@@ -132,9 +218,20 @@ else:
         if c["message"]:
             st.warning(f"{label}: {c['message']}")
     st.markdown(
-        "Thin lines: the loss of the batch each step learned from, which is what the optimizer sees; bold: "
-        "the loss on all 2,000 images. **Per step**, the full batch descends most surely, but each of its "
-        "steps reads all 2,000 images. **Per sample seen**, single images win: 2,000 steps for the price "
-        "of one, though each is a noisy guess. **Per second**, mini-batches win: a batch of 32 costs "
-        "little more time than one image (the arithmetic runs as one matrix product), yet its gradient "
-        "is far less noisy, so it makes the most progress per second of computing.")
+        "Thin lines: the loss of the batches each step learned from (a moving average), which is what the "
+        "optimizer sees; bold: the loss on all 2,000 images. A full-batch step reads all 2,000 images, a "
+        "per-sample step one, so per step the full batch has the surest direction and per sample seen "
+        "single images take 2,000 small, noisy steps for the price of one. A batch of 32 costs little more "
+        "time than one image (the arithmetic runs as one matrix product), and its gradient is far less noisy.")
+    st.markdown(f"**In this run**, where every mode can be compared: {comparison(curves)}.")
+    st.caption("The seconds are one measurement on this server, shared with other visitors, and each mode has "
+               "its own η and number of epochs: the time comparison is a hint, not a law.")
+
+
+st.header("From the toy to the network")
+st.markdown(
+    "Training the network is the same rule on some 100,000 weights, with the loss over the training "
+    "images as f. Computing its gradient exactly uses every image (full batch); estimating it from one "
+    "image (per sample) or a few (mini-batch) is cheaper but noisy. Below, one small network "
+    "(784-32-10) per way, trained on the same 2,000 MNIST images.")
+batch_modes_section()

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnistcore.descent import (BATCH_MODES, DIVERGENCE_LIMIT, FUNCTIONS_1D, FUNCTIONS_2D, OPTIMIZERS_2D,
+from mnistcore.batch_modes import common_budget, leader, loss_at
+from mnistcore.descent import (BEHAVIOUR_NOTES, BATCH_MODES, DIVERGENCE_LIMIT, FUNCTIONS_1D, FUNCTIONS_2D, OPTIMIZERS_2D,
                                PRESET_NAMES, batch_mode_curves, descend, descend_1d, descend_2d, grid_2d,
-                               iterate_table, learning_rates, view_1d)
-from mnistcore.figures.descent import batch_modes_figure, descent_1d_figure, descent_2d_figure, surface_image
+                               behaviour, iterate_table, learning_rates, view_1d)
+from mnistcore.figures.descent import (batch_modes_figure, descent_1d_figure, descent_2d_figure, moving_average,
+                                       surface_image)
 
 FNS_1D = list(FUNCTIONS_1D)
 FNS_2D = list(FUNCTIONS_2D)
@@ -123,6 +125,45 @@ def test_quadratic_presets_crawl_settle_and_oscillate():
     assert crawl[-1] > 1.3 and abs(good[-1]) < 0.05
     assert np.all(np.sign(wobble[1:]) != np.sign(wobble[:-1]))   # jumps over the minimum every step
     assert np.all(np.abs(wobble[1:]) < np.abs(wobble[:-1]))       # ... yet still closes in
+
+
+@pytest.mark.parametrize("name", FNS_1D)
+@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_every_preset_does_what_its_caption_claims(name, preset):
+    """The claim a preset's caption makes (BEHAVIOUR_NOTES[fn.behaviour(preset)]) holds for its
+    run from the function's start over its default number of steps, as the page shows it."""
+    fn = FUNCTIONS_1D[name]
+    assert behaviour(descend_1d(name, fn.start, fn.presets[preset], fn.steps)) == fn.behaviour(preset)
+
+
+def test_flat_then_steep_too_large_ends_in_a_two_point_cycle():
+    """eta = 1.0 against f''(0) = 2.04: each step multiplies x by about -1.04 near 0, so the run
+    never settles; it ends bouncing between two points, +-0.14 (issue 15's example)."""
+    fn = FUNCTIONS_1D["flat_then_steep"]
+    assert 1.0 * 2.04 > 2 and fn.behaviour("too large") == "cycles"
+    x = descend_1d("flat_then_steep", fn.start, fn.presets["too large"], 200).theta[:, 0]
+    assert np.all(np.abs(x[-20:]) > 0.1)                          # not settling at the minimum 0
+    np.testing.assert_allclose(x[-1], x[-3], atol=1e-4)           # period two
+    np.testing.assert_allclose(x[-1], -x[-2], atol=1e-3)
+    assert "never settles" in BEHAVIOUR_NOTES["cycles"]
+
+
+def test_behaviour_tells_crawl_settle_oscillate_cycle_and_divergence_apart():
+    # On x^2 each step multiplies x by 1 - 2 eta.
+    assert behaviour(descend_1d("quadratic", 2.0, 0.01, 20)) == "crawls"       # 0.98
+    assert behaviour(descend_1d("quadratic", 2.0, 0.3, 20)) == "settles"       # 0.4
+    assert behaviour(descend_1d("quadratic", 2.0, 0.8, 20)) == "oscillates"    # -0.6
+    assert behaviour(descend_1d("quadratic", 2.0, 1.0, 20)) == "cycles"        # -1: 2, -2, 2, ...
+    assert behaviour(descend_1d("quadratic", 2.0, 1.2, 20)) == "diverges"      # -1.4
+
+
+def test_leader_reads_the_lowest_loss_where_every_mode_can_be_compared():
+    curves = {"a": {"eval_steps": np.array([0, 10, 100]), "loss": np.array([2.0, 1.0, 0.2])},
+              "b": {"eval_steps": np.array([0, 5, 20]), "loss": np.array([2.0, 0.5, 0.4])}}
+    assert common_budget(curves, "steps") == 20
+    assert leader(curves, "steps") == ("b", 0.4, 20)          # at 20 steps a is still at 1.0
+    assert leader(curves, "steps", 100) == ("a", 0.2, 100)
+    assert np.isnan(loss_at(curves["a"], "steps", -1))
 
 
 def test_two_minima_where_you_start_decides_which_minimum():
@@ -356,3 +397,17 @@ def test_batch_modes_figure_plots_against_the_chosen_axis(curves, axis):
     assert fig.layout.xaxis.type == "log"
     with pytest.raises(ValueError, match="steps, samples or seconds"):
         batch_modes_figure(curves, "epochs")
+
+
+def test_moving_average_by_hand():
+    np.testing.assert_allclose(moving_average(np.array([2.0, 4.0, 6.0, 8.0]), 2), [2.0, 3.0, 5.0, 7.0])
+    np.testing.assert_allclose(moving_average(np.array([1.0, 2.0]), 1), [1.0, 2.0])
+
+
+def test_batch_loss_lines_stay_inside_the_axis(curves):
+    """The thin lines are moving averages that the y axis holds (no band running off the top)."""
+    fig = batch_modes_figure(curves, "steps")
+    thin = [t for t in fig.data if t.showlegend is False]
+    top = fig.layout.yaxis.range[1]
+    assert thin and all(max(t.y) <= top for t in thin)
+    assert all(len(t.x) <= 400 for t in thin)

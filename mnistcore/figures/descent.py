@@ -15,6 +15,14 @@ from plotly.colors import sample_colorscale, unlabel_rgb
 
 COLORS = {"sgd": "#d62728", "momentum": "#ff7f0e", "adam": "#2ca02c"}
 MODE_COLORS = ("#9467bd", "#ff7f0e", "#17becf")
+MAX_POINTS = 400   # points per thin batch-loss line: enough for its shape, light to draw
+
+
+def moving_average(v: np.ndarray, w: int) -> np.ndarray:
+    """Mean of the last ``w`` values (fewer at the start), shape of ``v``."""
+    c = np.cumsum(np.insert(v, 0, 0.0))
+    i = np.arange(1, len(v) + 1)
+    return (c[i] - c[np.maximum(i - w, 0)]) / np.minimum(i, w)
 
 
 def _animation_controls(names: list[str], labels: list[str], frame_ms: int, redraw: bool = False) -> dict:
@@ -22,6 +30,8 @@ def _animation_controls(names: list[str], labels: list[str], frame_ms: int, redr
 
     The slider's current value reads "step k". ``redraw`` must be True when the plot
     holds a trace other than scatter (a contour vanishes from frames drawn without it).
+    The slider sits below the buttons, full width, so that on a phone the two never overlap;
+    their text takes the theme's colour.
     """
     still = {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate", "transition": {"duration": 0}}
     play = {"frame": {"duration": frame_ms, "redraw": redraw}, "fromcurrent": True,
@@ -33,8 +43,8 @@ def _animation_controls(names: list[str], labels: list[str], frame_ms: int, redr
             buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                      dict(label="❚❚ Pause", method="animate", args=[[None], still])])],
         sliders=[dict(
-            active=0, x=0.2, len=0.8, y=0.0, yanchor="top", pad={"t": 30},
-            currentvalue={"prefix": "step ", "visible": True, "xanchor": "left", "font": {"color": "#333", "size": 13}},
+            active=0, x=0.0, len=1.0, y=0.0, yanchor="top", pad={"t": 85},
+            currentvalue={"prefix": "step ", "visible": True, "xanchor": "left", "font": {"size": 13}},
             steps=[dict(method="animate", label=label, args=[[name], still])
                    for name, label in zip(names, labels)])],
     )
@@ -84,7 +94,7 @@ def descent_1d_figure(curve_x: np.ndarray, curve_f: np.ndarray, x: np.ndarray, f
              textfont=dict(size=13)),
     ]
     fig = go.Figure(
-        [go.Scatter(x=curve_x, y=curve_f, mode="lines", name="f(x)", line=dict(color="#444", width=2),
+        [go.Scatter(x=curve_x, y=curve_f, mode="lines", name="f(x)", line=dict(color="#7f7f7f", width=2),
                     hoverinfo="skip")]
         + [go.Scatter(trace).update(**style) for trace, style in zip(first, styles)])
     names = [str(i) for i in range(len(x))]
@@ -123,7 +133,7 @@ def descent_2d_figure(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, paths: dict
     ``surface_image`` for how it is drawn; a few hundred points a side look smooth). ``paths``
     maps an optimizer key to its iterates, shape (k + 1, 2) (lengths may differ
     when one diverged: it then stays at its last point). Each whole path is
-    drawn faintly; the frames move a marker per optimizer along it, with its
+    drawn in thinner lines; the frames move a marker per optimizer along it, with its
     last ``tail`` steps in bold, so a frame stays small however long the run.
     Frames are spread evenly over the steps, at most ``max_frames`` of them.
     """
@@ -149,7 +159,7 @@ def descent_2d_figure(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, paths: dict
     for i, (key, p) in enumerate(paths.items()):
         color, name = COLORS.get(key, "#ff7f0e"), labels.get(key, key)
         fig.add_trace(go.Scatter(x=p[:, 0], y=p[:, 1], mode="lines+markers", name=name, legendgroup=key,
-                                 line=dict(color=color, width=1), marker=dict(size=3, color=color), opacity=0.35))
+                                 line=dict(color=color, width=2), marker=dict(size=4, color=color), opacity=0.8))
         fig.add_trace(go.Scatter(first[2 * i]).update(mode="lines+markers", legendgroup=key, showlegend=False,
                                           line=dict(color=color, width=3), marker=dict(size=5, color=color)))
         fig.add_trace(go.Scatter(first[2 * i + 1]).update(mode="markers", legendgroup=key, showlegend=False,
@@ -181,16 +191,23 @@ def batch_modes_figure(curves: dict[str, dict[str, np.ndarray]], x: str = "steps
     returns them: per step ``steps``, ``samples``, ``seconds``, ``batch_loss`` (the
     loss of the batch that step used: noisy for small batches) and at checkpoints
     ``eval_steps``, ``eval_samples``, ``eval_seconds``, ``loss`` (the loss on the
-    whole training subset). ``x`` is "steps", "samples" or "seconds".
+    whole training subset). ``x`` is "steps", "samples" or "seconds". The batch losses are
+    drawn as a moving average (a per-sample run's raw losses would fill the chart).
     """
     if x not in ("steps", "samples", "seconds"):
         raise ValueError(f"x must be steps, samples or seconds; got {x!r}")
     fig, top = go.Figure(), 0.0
     for color, (label, c) in zip(MODE_COLORS * 3, curves.items()):
         if len(c["batch_loss"]):
-            fig.add_trace(go.Scatter(x=c[x], y=c["batch_loss"], mode="lines", legendgroup=label,
-                                     name=f"{label}: loss of each step's batch", showlegend=False,
-                                     opacity=0.2, line=dict(color=color, width=1)))
+            # One image's loss jumps between 0 and 10 from step to step, a solid band on the chart:
+            # show the moving average over `w` steps, and thin it to at most `MAX_POINTS` points.
+            w = max(1, len(c["batch_loss"]) // 50)
+            smooth = moving_average(np.asarray(c["batch_loss"], float), w)
+            keep = np.unique(np.geomspace(1, len(smooth), min(len(smooth), MAX_POINTS)).astype(int) - 1)
+            fig.add_trace(go.Scattergl(x=np.asarray(c[x])[keep], y=smooth[keep], mode="lines", legendgroup=label,
+                                       name=f"{label}: batch loss, mean of {w} step{'s' * (w > 1)}",
+                                       showlegend=False, opacity=0.45, line=dict(color=color, width=1)))
+            top = max(top, float(np.nanmax(smooth)))
         fig.add_trace(go.Scatter(x=c["eval_" + x], y=c["loss"], mode="lines+markers", legendgroup=label,
                                  name=label, line=dict(color=color, width=3), marker=dict(size=4)))
         top = max(top, float(np.nanmax(c["loss"])))
@@ -198,7 +215,6 @@ def batch_modes_figure(curves: dict[str, dict[str, np.ndarray]], x: str = "steps
     fig.update_layout(
         height=440, margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(title=titles[x] + " (log scale)", type="log"),
-        # The single-image losses spike far above the curves; keep the axis on the curves.
         yaxis=dict(title="cross-entropy loss", range=[0, 1.15 * top if np.isfinite(top) and top > 0 else None]),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return fig

@@ -1,0 +1,202 @@
+"""How fast does the app answer in a real browser? Prints the median and max of each latency.
+
+Starts ``streamlit run app.py`` on a free port (tests/appserver.py) and drives Debian's Chromium
+(Playwright, headless, 1280x900) through what a visitor does, on a warm server:
+
+- first visit to each page: ``goto`` until the script is idle, no placeholder is left and every
+  Plotly chart is drawn (a page's cached work is warmed by one visit before the timed ones);
+- Draw: mouse-up on the canvas to the new prediction (the run that the stroke started is over);
+- Gradient descent: a drag of the "Number of steps" slider, mouse-up to idle;
+- Inside the network: a click on a tab to idle with the tab's charts drawn;
+- Lab: a press of "One more batch" to idle.
+
+Each interaction time runs from the action to the end of the script run it started (the page's
+``data-test-script-state`` back at "notRunning", seen by a MutationObserver in the page) and then
+every chart drawn. The app and the browser share this machine's cores: figures are only
+comparable within one run, on a quiet machine.
+
+    python benchmarks/bench_browser.py [--repeats 5] [--strokes 10] [--pages all]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "browser")]
+from appserver import routed_pages, running_app, url_path  # noqa: E402
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+TIMEOUT_MS = 600_000   # a cold Inside tab trains its short runs once per server
+
+# A MutationObserver logs each change of the app's script state with the page's clock.
+OBSERVE = """() => {
+  if (window.__runs) return;
+  window.__runs = [];
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver(() => window.__runs.push([performance.now(), app.getAttribute('data-test-script-state')]))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+# Idle: a run started after t0 has ended, nothing still a placeholder, every Plotly chart drawn.
+IDLE_AFTER = """(t0) => {
+  const runs = window.__runs.filter(([t]) => t >= t0);
+  const started = runs.findIndex(([, s]) => s === 'running');
+  if (started < 0 || !runs.slice(started).some(([, s]) => s !== 'running')) return false;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app.getAttribute('data-test-script-state') === 'running') return false;
+  if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stStatusWidgetRunningIcon"]')) return false;
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+  for (const c of charts) if (!c.querySelector('.main-svg')) return false;
+  return performance.now();
+}"""
+LOADED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stStatusWidgetRunningIcon"]')) return false;
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+  for (const c of charts) if (!c.querySelector('.main-svg')) return false;
+  return true;
+}"""
+
+
+def now(page: Page) -> float:
+    return page.evaluate("performance.now()")
+
+
+def idle_after(page: Page, t0: float) -> float:
+    """Seconds from the page-clock time `t0` until the run it started is over and charts drawn."""
+    t1 = page.wait_for_function(IDLE_AFTER, arg=t0, timeout=TIMEOUT_MS, polling="raf").json_value()
+    return (t1 - t0) / 1000
+
+
+def visit(page: Page, url: str) -> float:
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(LOADED, timeout=TIMEOUT_MS, polling="raf")
+    seconds = time.perf_counter() - start
+    page.evaluate(OBSERVE)
+    return seconds
+
+
+def stroke(page: Page, points: list[tuple[float, float]]) -> float:
+    """Draw one stroke; seconds from mouse-up to the prediction's run being over."""
+    box = page.locator("canvas.upper-canvas").bounding_box()
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=2)
+    t0 = now(page)
+    page.mouse.up()
+    return idle_after(page, t0)
+
+
+def strokes(n: int) -> list[list[tuple[float, float]]]:
+    """n different strokes: bars, rings and diagonals across the 280 px canvas."""
+    out = []
+    for i in range(n):
+        if i % 3 == 0:
+            out.append([(100 + 8 * i, 40 + 10 * k) for k in range(21)])
+        elif i % 3 == 1:
+            out.append([(140 + 50 * math.sin(2 * math.pi * k / 30), 140 - 80 * math.cos(2 * math.pi * k / 30))
+                        for k in range(31)])
+        else:
+            out.append([(60 + 8 * k, 220 - 7 * k) for k in range(21)])
+    return out
+
+
+def drag(page: Page, thumb, dx: float) -> float:
+    """Drag a slider's thumb by dx pixels; seconds from mouse-up to idle."""
+    box = thumb.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=4)
+    t0 = now(page)
+    page.mouse.up()
+    return idle_after(page, t0)
+
+
+def click_and_time(page: Page, locator, position: dict | None = None) -> float:
+    t0 = now(page)
+    locator.click(position=position) if position else locator.click()
+    return idle_after(page, t0)
+
+
+def summary(name: str, seconds: list[float]) -> str:
+    if not seconds:
+        return f"{name:<44} (not measured)"
+    return (f"{name:<44} median {statistics.median(seconds):6.3f} s   max {max(seconds):6.3f} s   "
+            f"(n={len(seconds)})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=5, help="timed repeats of each page visit and widget change")
+    ap.add_argument("--strokes", type=int, default=10)
+    args = ap.parse_args()
+    results: dict[str, list[float]] = {}
+    with running_app() as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        visit(page, base)   # the first run of the server (loads MNIST) and the router
+
+        for file, title in routed_pages():
+            url = f"{base}/{url_path(file)}"
+            visit(page, url)   # warm: whatever this page computes once per process
+            times = []
+            for _ in range(args.repeats):
+                page.goto("about:blank")
+                times.append(visit(page, url))
+            results[f"first visit: {title}"] = times
+            print(summary(f"first visit: {title}", times), flush=True)
+
+        visit(page, f"{base}/draw")
+        page.locator("canvas.upper-canvas").wait_for()
+        stroke(page, strokes(1)[0])   # warm
+        results["Draw: mouse-up -> prediction"] = [stroke(page, s) for s in strokes(args.strokes)]
+        print(summary("Draw: mouse-up -> prediction", results["Draw: mouse-up -> prediction"]), flush=True)
+
+        visit(page, f"{base}/gradient_descent")
+        thumb = page.get_by_test_id("stSlider").filter(has_text="Number of steps").get_by_role("slider")
+        times = []
+        for k in range(args.repeats + 1):
+            times.append(drag(page, thumb, 25 if k % 2 == 0 else -25))
+        times = times[1:]   # the first one warms
+        results["Gradient descent: steps slider"] = times
+        print(summary("Gradient descent: steps slider", times), flush=True)
+
+        visit(page, f"{base}/inside")
+        tabs = page.get_by_role("tab")
+        names = [tabs.nth(i).inner_text() for i in range(tabs.count())]
+        for i in range(1, len(names)):   # warm: each tab's short runs, once per server
+            click_and_time(page, tabs.nth(i))
+        times = []
+        for k in range(args.repeats):
+            for i in (1, 0) if k % 2 else (0, 1):
+                times.append(click_and_time(page, tabs.nth((i + k) % len(names))))
+        results["Inside: a tab"] = times
+        print(summary("Inside: a tab", times), flush=True)
+
+        visit(page, f"{base}/lab")
+        click_and_time(page, page.get_by_role("button", name="New run"))
+        more = page.get_by_role("button", name="One more batch")
+        more.wait_for()
+        click_and_time(page, more)   # warm
+        times = [click_and_time(page, more) for _ in range(args.repeats)]
+        results["Lab: One more batch"] = times
+        print(summary("Lab: One more batch", times), flush=True)
+        browser.close()
+    print("\nThe app and Chromium share this machine; compare figures from one run on a quiet machine.")
+
+
+if __name__ == "__main__":
+    main()
