@@ -1,0 +1,196 @@
+"""The One step page under AppTest: every control, the link, the network sources, the sections."""
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from appserver import open_app
+from mnistcore import data, step
+from mnistcore.model import init_mlp
+from ui import state
+
+PAGE = "pages/one_step.py"
+TIMEOUT = 60
+
+
+def open_page(query: dict[str, str] | None = None, session: dict | None = None) -> AppTest:
+    return open_app(PAGE, query, session, timeout=TIMEOUT)
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label.startswith(label))
+
+
+def text(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "latex")
+                     for e in getattr(at, kind))
+
+
+def diagram(at: AppTest) -> dict:
+    specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+    return next(s for s in specs if str(s["layout"].get("title", {}).get("text", "")).startswith("phase:"))
+
+
+def custom(trace: dict) -> list:
+    value = trace["customdata"]
+    if isinstance(value, dict):   # base64 typed data
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return flat.reshape(-1, 2).tolist()
+    return value
+
+
+def units_of(at: AppTest) -> list:
+    return custom(next(t for t in diagram(at)["data"] if t.get("name") == "units"))
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return data.load("mnist")
+
+
+def test_default_page_walks_the_four_phases_and_the_step_works(mnist):
+    at = ok(open_page())
+    assert at.session_state[state.OS_PHASE] == "Forward"
+    assert "fresh 784-128-10 network" in text(at)
+    assert button(at, "Previous phase").disabled and not button(at, "Next phase").disabled
+    x = mnist.x_train[0].reshape(-1) / np.float32(255)
+    rec = step.step_record(init_mlp((784, 128, 10), rng=np.random.default_rng(0)), x[None], mnist.y_train[:1], 0.1)
+    on = int((rec.a[1] > 0).sum())
+    assert f"{on} of 128 units are on" in text(at)
+    assert at.query_params["phase"] == "Forward" and at.query_params["index"] == "0"
+    ok(button(at, "Next phase").click().run())
+    assert at.session_state[state.OS_PHASE] == "Loss"
+    assert "88.7" in text(at) and f"{rec.loss:.4f}" in text(at)
+    ok(button(at, "Next phase").click().run())
+    assert "p - t" in text(at) and "units were off" in text(at)
+    ok(button(at, "Next phase").click().run())
+    assert button(at, "Next phase").disabled
+    assert f"the loss on this image fell from {rec.loss:.4f} to {rec.loss_after:.4f}" in text(at)
+    assert at.query_params["phase"] == "Update"
+    ok(button(at, "Previous phase").click().run())
+    assert at.session_state[state.OS_PHASE] == "Backward"
+
+
+def test_play_goes_through_every_phase_to_the_update():
+    at = ok(open_page({"phase": "Backward"}))
+    ok(button(at, "Play").click().run())
+    assert at.session_state[state.OS_PHASE] == "Update" and not at.session_state[state.OS_PLAYING]
+    assert "The step works" in text(at)
+
+
+def test_a_narrow_network_shows_every_hidden_unit_and_a_picked_unit_its_sum(mnist):
+    at = ok(open_page({"hidden": "16", "seed": "4", "index": "3", "phase": "Backward"}))
+    units = units_of(at)
+    assert sorted(u for l, u in units if l == 1) == list(range(16))
+    assert sorted(u for l, u in units if l == 2) == list(range(10))
+    assert "+768 more" in json.dumps(diagram(at)["layout"]["annotations"])
+    at.number_input(key="os_pick_unit").set_value(5).run()
+    ok(at)
+    assert at.session_state[state.OS_UNIT] == (1, 5)
+    model = init_mlp((784, 16, 10), rng=np.random.default_rng(4))
+    x = mnist.x_train[3].reshape(-1) / np.float32(255)
+    rec = step.step_record(model, x[None], mnist.y_train[3:4], 0.1)
+    s = step.unit_sum(model.W[0], model.b[0], x, 5)
+    assert f"**z = {s.z:.4f}**" in text(at)
+    assert f"delta = {rec.delta[0][0][5]:.4f}" in text(at)
+    at.selectbox(key="os_pick_layer").set_value(2).run()
+    ok(at)
+    assert at.session_state[state.OS_UNIT] == (2, 5)
+    assert f"delta = p - t = {rec.p[0][5]:.4f}" in text(at)
+
+
+def test_the_link_reproduces_the_settings_and_a_bad_one_falls_back():
+    at = ok(open_page({"index": "7", "net": "fresh", "seed": "3", "hidden": "32", "eta": "0.05",
+                       "phase": "Loss", "B": "4"}))
+    s = at.session_state
+    assert (s[state.OS_INDEX], s[state.OS_SEED], s[state.OS_HIDDEN], s[state.OS_ETA], s[state.OS_PHASE],
+            s[state.OS_BATCH]) == (7, 3, 32, 0.05, "Loss", 4)
+    assert "fresh 784-32-10" in text(at) and "and 3 other training images" in text(at)
+    bad = ok(open_page({"index": "x", "net": "mine", "seed": "1", "hidden": "17", "eta": "-1",
+                        "phase": "Sideways", "B": "999"}))
+    warning = "\n".join(w.value for w in bad.warning)
+    for name in ("index", "net", "hidden", "eta", "phase", "B"):
+        assert f"`{name}=" in warning
+    assert bad.session_state[state.OS_PHASE] == "Forward" and bad.session_state[state.OS_BATCH] == 1
+
+
+def test_controls_change_the_step():
+    at = ok(open_page())
+    at.number_input(key=state.WIDGET_PREFIX + state.OS_ETA).set_value(0.5).run()
+    assert ok(at).query_params["eta"] == "0.5"
+    at.number_input(key=state.WIDGET_PREFIX + state.OS_SEED).set_value(9).run()
+    assert "seed 9" in text(ok(at))
+    at.selectbox(key=state.WIDGET_PREFIX + state.OS_HIDDEN).set_value(16).run()
+    assert "784-16-10" in text(ok(at))
+    before = at.session_state[state.OS_INDEX]
+    for _ in range(3):   # a random pick may, rarely, pick the same image again
+        ok(button(at, "Random image").click().run())
+        if at.session_state[state.OS_INDEX] != before:
+            break
+    assert at.session_state[state.OS_INDEX] != before
+    at.number_input(key=state.WIDGET_PREFIX + state.OS_INDEX).set_value(12).run()
+    assert "training image #12" in text(ok(at))
+
+
+def test_a_batch_step_can_overshoot_with_a_large_eta():
+    at = ok(open_page({"B": "32", "eta": "0.1"}))
+    assert "batch's loss **fell**" in text(at)
+    at.slider(key=state.WIDGET_PREFIX + state.OS_BATCH).set_value(32).run()
+    at.number_input(key=state.WIDGET_PREFIX + state.OS_ETA).set_value(10.0).run()
+    assert "batch's loss **rose**" in text(ok(at))
+    assert "and 31 other training images" in text(at)
+
+
+def test_gradient_check_shows_relative_errors_below_1e6():
+    at = ok(open_page({"hidden": "16"}))
+    ok(button(at, "Check the gradient").click().run())
+    frame = at.dataframe[-1].value
+    assert len(frame) == 5 and all(float(e) < 1e-6 for e in frame["relative error"])
+    assert "below 1e-6" in text(at)
+    at.number_input(key="os_pick_unit").set_value(3).run()
+    at.radio(key="os_check_which").set_value("The clicked unit's largest terms").run()
+    ok(button(ok(at), "Check the gradient").click().run())
+    names = list(at.dataframe[-1].value["weight"])
+    assert names[-1] == "b1[3]" and all(n.endswith(", 3]") for n in names[:-1])
+
+
+def test_the_ready_model_and_the_train_pages_model(mnist):
+    at = ok(open_page({"net": "ready"}))
+    assert "ready-trained model (784-512-10" in text(at)
+    held = init_mlp((784, 24, 10), rng=np.random.default_rng(0))
+    at = ok(open_page({"net": "trained"}, {state.TRAINED_MODEL: (held, {"dataset": "mnist"})}))
+    assert "your model from the Train page (784-24-10" in text(at)
+    at = ok(open_page({"net": "trained"}))
+    assert "no model from the Train page" in text(at) and "fresh 784-128-10" in text(at)
+
+
+def test_drawing_source_and_teach_it_your_digit(mnist):
+    """The Draw page hands over a drawing; the ready model misreads test image 259 (a 6) until taught."""
+    at = ok(open_page({"net": "ready"}, {state.OS_SOURCE: "drawing"}))
+    assert "Draw a digit on the Draw page first" in text(at)
+    x = (mnist.x_test[259] / np.float32(255)).astype(np.float32)
+    at = ok(open_page({"net": "ready"}, {state.OS_SOURCE: "drawing", state.OS_DRAWN: x, state.OS_LABEL: 6}))
+    assert "your drawing, labelled 6" in text(at)
+    ok(button(at, "Teach it: this is a 6").click().run())
+    said = text(at)
+    assert "It read **0**" in said and "**6**" in said.split("after")[1]
+    m = next(m for m in at.metric if m.label == "Test accuracy")
+    assert abs(float(m.delta.split()[0])) < 1.0
+
+
+def test_fashion_mnist_names_its_classes():
+    if not data.available().get("fashion"):
+        pytest.skip("Fashion-MNIST is not installed here")
+    at = ok(open_page({"dataset": "fashion", "index": "0", "phase": "Loss"}))
+    names = data.load("fashion").class_names
+    assert any(n in text(at) for n in names)
+    assert f"training image #0, a {names[data.load('fashion').y_train[0]]}" in text(at)
