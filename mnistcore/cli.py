@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -109,8 +112,36 @@ def _load_dataset(args: argparse.Namespace, name: str) -> "data.Dataset":
     return data.load(name, data_dir=args.data_dir, download=args.download, progress=progress)
 
 
+def check_save_target(path: str) -> Path:
+    """``--save``'s path, once it is known that a model can be written there: checked before
+    training (a long run must not end in "cannot write"), and again just before writing.
+
+    Refused (UsageError): an existing path that is not a regular file (a folder, a device such as
+    /dev/null, a pipe: never replaced), and a folder where no file can be created (read-only,
+    no rights, a read-only file system). Probed by creating and removing a temporary file there.
+    """
+    target = Path(path)
+    if not path or path.endswith(("/", os.sep)) or (target.exists() and not target.is_file()):
+        raise UsageError(f"--save {path}: not a regular file (a folder, a device or a pipe); "
+                         "give a file name such as model.npz")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:  # save_model creates missing folders
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"--save {path}: {folder} is not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".mnistcore-save-check.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise UsageError(f"--save {path}: cannot write in {folder} ({e.strerror or e})") from None
+    return target
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    if args.save is not None:
+        check_save_target(args.save)
     dataset = _load_dataset(args, args.dataset)
     trainer = Trainer(config, dataset, score_steps=False)
     bar = None
@@ -136,7 +167,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             bar.close()
     diverged = trainer.status == "diverged"
     if diverged:
-        print(f"diverged: {last.message}", file=sys.stderr)
+        print(f"diverged: {last.message}" + (" (the model was not saved)" if args.save else ""), file=sys.stderr)
     x_fit, y_fit = trainer.x[trainer.train_idx], trainer.y[trainer.train_idx]
     fit, test = score(trainer.model, x_fit, y_fit), score(trainer.model, trainer.x_test, trainer.y_test)
     train_loss, train_acc, test_loss, test_acc = fit.loss, fit.accuracy, test.loss, test.accuracy
@@ -151,19 +182,25 @@ def cmd_train(args: argparse.Namespace) -> int:
                                                 "test_accuracy", "val_loss", "val_accuracy", "lr")}
                     for e in trainer.history if e.kind == "epoch"],
     }
+    code = 0
     if args.save and not diverged:
-        save_model(trainer.model, args.save, config,
-                   {"dataset": dataset.name, "class_names": list(dataset.class_names),
-                    "test_accuracy": result["test_accuracy"]})
-        result["saved"] = args.save
+        try:
+            check_save_target(args.save)  # the place may have changed during a long run
+            save_model(trainer.model, args.save, config,
+                       {"dataset": dataset.name, "class_names": list(dataset.class_names),
+                        "test_accuracy": result["test_accuracy"]})
+            result["saved"] = args.save
+        except (UsageError, OSError) as e:  # the scores are still printed: nothing else is lost
+            print(f"error: the model was not saved: {e}", file=sys.stderr)
+            code = 1
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{dataset.name}: test accuracy {test_acc:.4f}, train accuracy {train_acc:.4f} after "
               f"{trainer.epoch} epochs in {trainer.train_seconds:.1f} s of training ({trainer.status})")
-        if args.save and not diverged:
+        if "saved" in result:
             print(f"saved to {args.save}")
-    return 0
+    return code
 
 
 def _finite(x: float) -> float | None:
@@ -239,4 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: not enough memory for this run; try a smaller network, a smaller batch size "
+              "(0 = full batch holds every image's activations at once) or a --train-size", file=sys.stderr)
         return 1
