@@ -8,9 +8,11 @@ opening a model someone uploaded can never run code.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -19,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .config import N_CLASSES, N_INPUTS
-from .data.guards import npy_header
+from .config import N_CLASSES, N_INPUTS, TrainConfig
+from .data.dataset import DataError
+from .data.guards import ZIP_MAGIC, npy_header, zip_entries
 from .losses import LOSSES
 from .model import MLP
 
@@ -83,27 +86,33 @@ def load_model(source: str | os.PathLike | bytes, name: str | None = None) -> tu
     together or do not map 784 pixels to 10 classes, non-finite weights.
     """
     name = name or (str(source) if not isinstance(source, bytes) else "the model file")
-    try:
-        npz = np.load(io.BytesIO(source) if isinstance(source, bytes) else source, allow_pickle=False)
-    except FileNotFoundError:
-        raise ModelFileError(f"{name}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise ModelFileError(f"{name}: not a readable .npz model file ({e})") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise ModelFileError(f"{name}: holds a single array, not a model (.npz with weights and meta)")
-    with npz:
+    with _opened(source, name) as f:
+        start = f.read(6)
+        f.seek(0)
+        if not start.startswith(ZIP_MAGIC):   # np.load would read a lone .npy whole, or quote
+            raise ModelFileError(f"{name}: {_not_a_zip(start)}")   # NumPy's advice on pickles
         try:
-            meta = _read_meta(npz, name)
-            pairs = list(zip(meta["sizes"][:-1], meta["sizes"][1:]))
-            if sum(i * o + o for i, o in pairs) > MAX_PARAMETERS:
-                raise ModelFileError(f"{name}: more than {MAX_PARAMETERS:,} parameters; too large to load here")
-            W = [_read_array(npz, f"W{l}", name, (i, o)) for l, (i, o) in enumerate(pairs)]
-            b = [_read_array(npz, f"b{l}", name, (o,)) for l, (i, o) in enumerate(pairs)]
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, zlib.error,
-                NotImplementedError, RuntimeError) as e:  # damaged deflate data, unknown method, encrypted
-            if isinstance(e, ModelFileError):
-                raise
-            raise ModelFileError(f"{name}: damaged model file ({e})") from None
+            zip_entries(f, name)   # before ZipFile makes an object for each of a million members
+            npz = np.load(f, allow_pickle=False)
+        except DataError as e:
+            raise ModelFileError(str(e)) from None
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+            raise ModelFileError(f"{name}: not a readable .npz model file ({e})") from None
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ModelFileError(f"{name}: holds a single array, not a model (.npz with weights and meta)")
+        with npz:
+            try:
+                meta = _read_meta(npz, name)
+                pairs = list(zip(meta["sizes"][:-1], meta["sizes"][1:]))
+                if sum(i * o + o for i, o in pairs) > MAX_PARAMETERS:
+                    raise ModelFileError(f"{name}: more than {MAX_PARAMETERS:,} parameters; too large to load here")
+                W = [_read_array(npz, f"W{l}", name, (i, o)) for l, (i, o) in enumerate(pairs)]
+                b = [_read_array(npz, f"b{l}", name, (o,)) for l, (i, o) in enumerate(pairs)]
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, zlib.error,
+                    NotImplementedError, RuntimeError) as e:  # damaged deflate data, unknown method, encrypted
+                if isinstance(e, ModelFileError):
+                    raise
+                raise ModelFileError(f"{name}: damaged model file ({e})") from None
     sizes = tuple(meta["sizes"])
     shapes = [(w.shape, bias.shape) for w, bias in zip(W, b)]
     expected = [((i, o), (o,)) for i, o in zip(sizes[:-1], sizes[1:])]
@@ -122,6 +131,34 @@ def load_model(source: str | os.PathLike | bytes, name: str | None = None) -> tu
     return MLP(W, b, meta["activation"], meta["loss"]), meta
 
 
+@contextlib.contextmanager
+def _opened(source, name: str):
+    """A binary file for the bytes or the path `source`; only a regular file is opened (a FIFO
+    would wait forever for a writer, a device never end)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        yield io.BytesIO(source)
+        return
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ModelFileError(f"{name}: no such file") from None
+    except OSError as e:
+        raise ModelFileError(f"{name}: cannot be read ({e.strerror or e})") from None
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ModelFileError(f"{name}: not a regular file (a folder, a pipe or a device); "
+                                 "expected a .npz model file")
+        yield f
+
+
+def _not_a_zip(start: bytes) -> str:
+    if start.startswith(b"\x93NUMPY"):
+        return "holds a single array, not a model (.npz with weights and meta)"
+    if start[:1] == b"\x80":
+        return "a Python pickle; refusing to load it (unpickling can run code)"
+    return "not a readable .npz model file (it is not a zip archive of .npy arrays)"
+
+
 def _read_meta(npz, name: str) -> dict:
     if "meta" not in npz.files:
         raise ModelFileError(f"{name}: no 'meta' entry; not a mnistcore model file")
@@ -135,17 +172,79 @@ def _read_meta(npz, name: str) -> dict:
         raise ModelFileError(f"{name}: 'meta' is not valid JSON ({e})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{name}: not a {FORMAT} file")
-    if meta.get("version") != VERSION:
+    if type(meta.get("version")) is not int or meta["version"] != VERSION:
         raise ModelFileError(f"{name}: format version {meta.get('version')!r}; this app reads {VERSION}")
-    sizes = meta.get("sizes")
-    if (not isinstance(sizes, list) or len(sizes) < 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):
-        raise ModelFileError(f"{name}: 'sizes' must be a list of at least two positive whole numbers")
-    if meta.get("activation") not in ACTIVATIONS:
-        raise ModelFileError(f"{name}: unknown activation {meta.get('activation')!r}")
-    if meta.get("loss") not in LOSSES:
-        raise ModelFileError(f"{name}: unknown loss {meta.get('loss')!r}")
+    problem = meta_problem(meta)
+    if problem:
+        raise ModelFileError(f"{name}: {problem}")
     return meta
+
+
+MAX_LAYERS = 64      # sizes from input to output; the app's widgets allow a handful
+MAX_TEXT = 200       # characters in a class name, a data set's name or a source
+
+
+def _whole(v) -> bool:
+    return type(v) is int   # not bool, not float: JSON 1.0 and true are not layer widths
+
+
+def _text(v, limit: int = MAX_TEXT) -> bool:
+    return isinstance(v, str) and len(v) <= limit
+
+
+def meta_problem(meta: dict) -> str | None:
+    """What is wrong with a model file's meta (JSON from a stranger), in one sentence; None if fine.
+
+    Each field the app reads is checked for type and range, so that no page or command trips over
+    it later: sizes (2 to MAX_LAYERS whole numbers from 1 to MAX_PARAMETERS), activation and loss
+    (names of ACTIVATIONS and LOSSES), config (None, or a TrainConfig's dict that agrees with
+    sizes, activation and loss), class_names (one short string per output), dataset, source and
+    preset (short strings), test_accuracy (None or a number in [0, 1]), epochs_trained (>= 0).
+    Other keys are the caller's and are kept as they are.
+    """
+    sizes = meta.get("sizes")
+    if (not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS
+            or not all(_whole(s) and 0 < s <= MAX_PARAMETERS for s in sizes)):
+        return (f"'sizes' must be a list of 2 to {MAX_LAYERS} whole numbers from 1 to "
+                f"{MAX_PARAMETERS:,}; got {_short(sizes)}")
+    for key, table in (("activation", ACTIVATIONS), ("loss", LOSSES)):
+        value = meta.get(key)
+        if not isinstance(value, str) or value not in table:
+            return f"unknown {key} {_short(value)}; expected one of {', '.join(table)}"
+    names = meta.get("class_names")
+    if names is not None and not (isinstance(names, list) and len(names) == sizes[-1]
+                                  and all(_text(c) and c for c in names)):
+        return (f"'class_names' must be a list of {sizes[-1]} names (one per output, each 1 to "
+                f"{MAX_TEXT} characters); got {_short(names)}")
+    for key in ("dataset", "source", "preset", "status"):
+        if meta.get(key) is not None and not _text(meta[key]):
+            return f"'{key}' must be a text of at most {MAX_TEXT} characters; got {_short(meta[key])}"
+    for key, top in (("test_accuracy", 1.0), ("epochs_trained", float(MAX_PARAMETERS))):
+        value = meta.get(key)
+        if value is not None and not (type(value) in (int, float) and 0 <= value <= top):
+            return f"'{key}' must be a number from 0 to {top:g}; got {_short(value)}"
+    return _config_problem(meta)
+
+
+def _config_problem(meta: dict) -> str | None:
+    """The training config: None, or a valid TrainConfig that describes this very model."""
+    if meta.get("config") is None:
+        return None
+    try:
+        config = TrainConfig.from_dict(meta["config"])
+    except (ValueError, TypeError) as e:
+        return f"'config' is not a valid training config ({e})"
+    mismatched = [k for k, mine, theirs in (("sizes", list(config.sizes), meta["sizes"]),
+                                            ("activation", config.activation, meta["activation"]),
+                                            ("loss", config.loss, meta["loss"])) if mine != theirs]
+    if mismatched:
+        return f"'config' does not describe this model: its {', '.join(mismatched)} differ"
+    return None
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _header(npz, key: str) -> tuple[tuple[int, ...], np.dtype]:
