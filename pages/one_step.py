@@ -17,7 +17,7 @@ from ui.router import route_through_app
 route_through_app()  # a deep link after a server start: go through app.py
 
 PHASES, LIMIT, PLAY_SECONDS, REPLAY = fig.PHASES, 16, 1.5, 60
-DIAGRAM, CHECKS = "os_diagram", "os_checks"
+DIAGRAM, CHECKS, SECONDS = "os_diagram", "os_checks", "os_phase_seconds"   # chart, check results, phase timing
 
 
 def move(by: int) -> None:
@@ -44,7 +44,7 @@ def pick_unit_by_number() -> None:
 @st.fragment
 def phase_view(model, rec, names) -> None:
     """The diagram and the phase shown: a phase change or a click reruns only this part."""
-    phase = st.session_state[state.OS_PHASE]
+    start, phase = time.perf_counter(), st.session_state[state.OS_PHASE]
     c = st.columns([1, 1, 1, 3], vertical_alignment="center")
     c[0].button("Previous phase", icon=":material/arrow_back:", on_click=move, args=(-1,), disabled=phase == PHASES[0])
     c[1].button("Next phase", icon=":material/arrow_forward:", on_click=move, args=(1,), disabled=phase == PHASES[-1])
@@ -77,6 +77,8 @@ def phase_view(model, rec, names) -> None:
             views.unit(rec, model, unit[0], unit[1], phase, names)
     {"Forward": lambda: views.forward(rec, names), "Loss": lambda: views.loss(rec, names),
      "Backward": lambda: views.backward(rec, model, names), "Update": lambda: views.update(rec, names)}[phase]()
+    seconds = st.session_state[SECONDS] = time.perf_counter() - start
+    st.caption(f"This phase was computed and drawn in {seconds:.2f} s on the server.")
     if st.session_state.get(state.OS_PLAYING):
         if phase == PHASES[-1]:
             st.session_state[state.OS_PLAYING] = False

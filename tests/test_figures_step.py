@@ -108,7 +108,8 @@ def test_strip_figure_writes_the_top_entries_as_numbers():
     assert sum(bool(t) for t in texts) == 2
     assert f.layout.xaxis.showticklabels is False
     small = fig.strip_figure(np.array([0.1, 0.9]), "p", labels=["a", "b"], highlight=0)
-    assert list(small.data[0].x) == ["a", "b"] and small.data[0].marker.color[0] == fig.HIGHLIGHT
+    assert list(small.data[0].x) == ["a", "b"] and list(small.data[0].marker.color) == [1.0, 0.0]
+    assert small.data[0].marker.colorscale[-1][1] == fig.HIGHLIGHT
 
 
 def test_image_and_gradient_images():
