@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import plotly.io
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from mnistcore import data  # noqa: E402
 from mnistcore.config import PRESETS, TrainConfig  # noqa: E402
@@ -36,6 +34,7 @@ from mnistcore.figures import training as figs  # noqa: E402
 from mnistcore.train import Trainer  # noqa: E402
 from ui import state  # noqa: E402
 from ui import training as tr  # noqa: E402
+from ui.live_run import LiveRun  # noqa: E402
 
 
 def cli(config: TrainConfig, ds) -> tuple[float, float]:
@@ -64,7 +63,7 @@ class FigureView:
 
 def figures(config: TrainConfig, ds) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, seconds to the first point) of train_live with FigureView."""
-    run = tr.ActiveRun(1, Trainer(config, ds), ds.name, tuple(ds.class_names), "fresh weights")
+    run = tr.ActiveRun(1, LiveRun(config, ds), ds.name, tuple(ds.class_names), "fresh weights")
     run.created = time.perf_counter()
     tr.train_live(run, FigureView())
     return run.wall_seconds, run.cpu_seconds, run.first_point_seconds

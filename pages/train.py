@@ -5,6 +5,7 @@ from mnistcore.figures.training import empty_curve
 from ui import data, state
 from ui import limits as lim
 from ui import training as tr
+from ui.models import held_model
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
@@ -36,19 +37,29 @@ state.show_notes(notes)
 for note in limits.notes:
     st.warning(f"A limit of this server was set wrongly: {note}.", icon=":material/settings:")
 tr.show_notes()
+dataset_key = data.dataset_key(ds)
+if training:  # the run's progress and charts first, in view as soon as Train is pressed
+    stop, more = st.columns([1, 6], vertical_alignment="center")
+    stop.button("Stop", on_click=tr.request_stop, icon=":material/stop:", width="stretch")
+    more.caption(f"Run #{run.number}: {tr.describe(run.config)}, from {run.start}. Stop (here or Streamlit's, "
+                 "top right) ends it and keeps its model so far. Leaving this page pauses the run; coming "
+                 "back resumes it where it was.")
+    view = tr.StreamlitView()
+    view.progress_waiting(run)
+    view.charts(run)
+    if run.dataset_key and run.dataset_key != dataset_key:
+        st.info(f"Run #{run.number} goes on training on {run.dataset}, the data set it started on; its test "
+                f"scores are on {run.dataset}'s test images, not {ds.name}'s.", icon=":material/dataset:")
+    st.caption("The learning rate and batch size below can be changed while it trains. " + tr.CHANGE_RULE)
 tr.preset_picker(limits, n_train, locked=training)
 tr.settings_widgets(limits, n_train, locked=training)
 config, problems = tr.check_settings(limits, n_train)
 tr.write_settings(limits, n_train)
 
-go, stop, more = st.columns([1, 1, 5], vertical_alignment="center")
+go, more = st.columns([1, 6], vertical_alignment="center")
 go.button("Train", type="primary", on_click=tr.request_start, disabled=training or bool(problems),
           icon=":material/play_arrow:", width="stretch")
-if training:
-    stop.button("Stop", on_click=tr.request_stop, icon=":material/stop:", width="stretch")
-    more.caption("The learning rate and batch size can be changed while it trains: from the next "
-                 "epoch on, marked on the charts.")
-else:
+if not training:
     reason = tr.continue_reason(config) if config is not None else "the settings are not valid"
     more.toggle("Continue from the current model", disabled=reason is not None, **state.bind(state.TR_CONTINUE),
                 help=f"Not possible now: {reason}." if reason else "Start from the current model's weights "
@@ -57,32 +68,35 @@ for problem in problems:
     st.error(problem, icon=":material/block:")
 
 runs = st.session_state.get(state.TR_RUNS, [])
-view = tr.StreamlitView()  # the progress bar and live charts; training fills them in at the end
-if training:
-    view.progress_waiting(run)
-    view.charts(run)
-    st.caption(f"Run #{run.number}: {tr.describe(run.config)}, from {run.start}.")
-elif runs:
-    view.show_run(runs[-1])
-    tr.run_status(runs[-1])
-else:
-    view.show_curve(empty_curve(), config.epochs if config else None, [])
-    st.caption("Press **Train**: the charts fill in as the network learns.")
+if not training:
+    view = tr.StreamlitView()  # the progress bar and the charts of the last run
+    if runs:
+        view.show_run(runs[-1])
+        tr.run_status(runs[-1])
+        st.caption(f"{tr.RELOAD_LOSES} Download the model under *Model file* below to keep it.")
+    else:
+        view.show_curve(empty_curve(), config.epochs if config else None, [])
+        st.caption("Press **Train**: the charts fill in as the network learns.")
 
 # Each section below sits in its own slot, so that while a run trains a short line replaces it
 # at once (nothing greyed out for the length of the run) and the first point comes sooner.
-held = st.session_state.get(state.TRAINED_MODEL)
+held = held_model()
 with st.empty().container():
     if training:
         st.caption(f"What run #{run.number} learned appears here when it ends.")
     elif held is not None:
         st.header("What the network learned")
-        res = tr.results(held[0], ds, data.dataset_key(ds))
+        res = tr.results(held.model, ds, dataset_key)
         if res is None:
             st.info(f"{ds.name} has no test split to score the model on.")
         else:
-            st.caption(f"The current model ({held[1].get('source', 'a file')}) on the {len(ds.y_test):,} test "
-                       f"images of {ds.name}, which it never trained on.")
+            other = held.dataset and (held.dataset_key or held.dataset) not in (dataset_key, ds.name)
+            if other:
+                st.warning(f"The current model learned {held.dataset}; these are its scores on {ds.name}'s test "
+                           f"images, a data set it never saw. Choose {held.dataset} in the sidebar to score it "
+                           "on its own test images.", icon=":material/dataset:")
+            st.caption(f"The current model ({held.source}) on the {len(ds.y_test):,} test images of {ds.name}"
+                       f"{'' if other else ', which it never trained on'}.")
             tr.show_results(res, ds, names)
 
 with st.empty().container():

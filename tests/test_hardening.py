@@ -288,7 +288,7 @@ def test_a_model_wider_than_the_limits_loads_but_cannot_be_continued():
     at.file_uploader(key=state.TR_UPLOADER).set_value(("wide.npz", model_bytes(wide), "application/octet-stream"))
     at.run()
     no_exception(at)
-    assert at.session_state[state.TRAINED_MODEL][0].sizes == wide.sizes
+    assert at.session_state[state.TRAINED_MODEL].model.sizes == wide.sizes
     assert metric(at, "Test accuracy") is not None
     assert at.session_state[tr.key("hidden")] == (lim.Limits().max_width,)   # the settings stay within limits
     assert at.toggle(key=state.WIDGET_PREFIX + state.TR_CONTINUE).disabled    # "its layers differ"
@@ -693,9 +693,9 @@ def test_two_visitors_share_one_data_set_and_keep_small_sessions():
     assert load_builtin("mnist") is mnist and not mnist.x_train.flags.writeable
     a, b = (s.session_state for s in sessions)
     for trainer in (a[ui_lab.LAB_TRAINER], b[ui_lab.LAB_TRAINER]):
-        assert np.shares_memory(trainer.x, mnist.x_train)               # the images are not copied
-    assert a[state.TRAINED_MODEL][0] is not b[state.TRAINED_MODEL][0]   # each visitor has their own model
-    assert not np.array_equal(a[state.TRAINED_MODEL][0].W[0], b[state.TRAINED_MODEL][0].W[0])
+        assert np.shares_memory(trainer.trainer.x, mnist.x_train)       # the images are not copied
+    assert a[state.TRAINED_MODEL].model is not b[state.TRAINED_MODEL].model   # each visitor has their own model
+    assert not np.array_equal(a[state.TRAINED_MODEL].model.W[0], b[state.TRAINED_MODEL].model.W[0])
     shared = dataset_buffers(mnist)
     for at in sessions:
         size = own_arrays(at.session_state.to_dict(), shared)

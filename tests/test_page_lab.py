@@ -15,7 +15,7 @@ from appserver import open_app
 from mnistcore import data, neurons
 from mnistcore.model import init_mlp
 from mnistcore.predict import load_shipped_model
-from ui.lab import LAB_CURVE, LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL
+from ui.lab import LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL
 from ui.state import DATASET, UPLOAD, UPLOADED
 
 TIMEOUT = 120
@@ -78,16 +78,19 @@ def test_run_steps_pauses_and_marks_a_learning_rate_change():
     at = click(at, "One more batch")
     no_exception(at)
     assert trainer.step == 1 and trainer.status == "paused"
-    assert at.session_state[LAB_CURVE]["epoch"] == [pytest.approx(1 / 16)]  # 1000 images / batch 64
+    assert trainer.curve["epoch"] == [pytest.approx(1 / 16)]  # 1000 images / batch 64
 
-    # Asked mid-epoch, the change waits for the epoch's end, where the trainer takes and marks it.
+    # The one rule of the live-run controller (the Train page's too): asked mid-epoch, a new learning
+    # rate applies from the next step; a new batch size waits for the epoch's end. Both are marked.
     at.select_slider(key="lab_w_new_lr").set_value(0.03)
+    at.selectbox(key="lab_w_new_batch").set_value(32)
     at = click(at, "Change")
-    assert trainer.lr == 0.1 and "Waiting for epoch 1 to end" in " ".join(c.value for c in at.caption)
+    assert trainer.lr == 0.03 and "Waiting for epoch 1 to end" in " ".join(c.value for c in at.caption)
+    assert trainer.trainer.batch_size == 64
     at = click(at, "One more epoch")
     no_exception(at)
     assert trainer.epoch == 1 and trainer.step == 16
-    assert trainer.lr == 0.03 and trainer.changes == [(1.0, "lr 0.1 → 0.03")]
+    assert trainer.lr == 0.03 and trainer.changes == [(pytest.approx(1 / 16), "lr 0.1 → 0.03"), (1.0, "batch 64 → 32")]
     specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
     marks = [a["text"] for spec in specs for a in spec["layout"].get("annotations", [])]
     assert marks.count("lr 0.1 → 0.03") == 2  # on the loss and the accuracy chart
@@ -95,8 +98,12 @@ def test_run_steps_pauses_and_marks_a_learning_rate_change():
     at = click(at, "Run")
     no_exception(at)
     assert trainer.epoch == 2 and trainer.status == "done"
-    assert at.session_state[LAB_CURVE]["kind"].count("epoch") == 2
+    assert trainer.curve["kind"].count("epoch") == 2
     assert [b for b in at.button if b.label == "Run"][0].disabled  # the run is over; one more epoch is not
+    at = click(at, "One more batch")          # on past the plan: said so, never "epoch 2.03 of 2"
+    no_exception(at)
+    [line] = [m.value for m in at.markdown if "step 49" in m.value]   # 16 + 32 steps (batch 32), then one
+    assert "Epoch 2.03, past the 2 planned" in line and "of 2" not in line
 
 
 def test_threshold_trades_coverage_for_accuracy():

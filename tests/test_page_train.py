@@ -22,6 +22,7 @@ from mnistcore.train import Trainer
 from ui import limits as lim
 from ui import state
 from ui import training as tr
+from ui.live_run import LiveRun
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/train.py"
@@ -119,7 +120,8 @@ def test_results_appear_after_training(trained):
     assert cm.shape == (10, 10) and cm.sum() == 10_000
     assert np.trace(cm) / 10_000 == pytest.approx(accuracy, abs=1e-4)
     assert any("Run #1 done" in s.value for s in trained.success)
-    model, meta = trained.session_state[state.TRAINED_MODEL]          # what the Draw page reads
+    held = trained.session_state[state.TRAINED_MODEL]                # what the Draw page reads
+    model, meta = held.model, held.meta
     assert model.sizes == (784, 128, 10) and meta["source"] == "run #1"
     assert meta["config"] == run.config.to_dict()
 
@@ -127,7 +129,7 @@ def test_results_appear_after_training(trained):
 def test_a_run_scores_its_model_on_the_test_split_once(monkeypatch):
     """The runs table's accuracy and the results below it come from one pass over the test split."""
     calls, real = [], tr.score
-    monkeypatch.setattr(tr, "score", lambda *args: calls.append(args) or real(*args))
+    monkeypatch.setattr(tr.scoring, "score", lambda *args: calls.append(args) or real(*args))
     at = open_train(SHORT)
     button(at, "Train").click()
     at.run()
@@ -135,7 +137,7 @@ def test_a_run_scores_its_model_on_the_test_split_once(monkeypatch):
     [record] = at.session_state[state.TR_RUNS]
     shown = at.session_state[state.TR_RESULTS]
     assert len(calls) == 1 and len(calls[0][2]) == 10_000
-    assert shown.model is at.session_state[state.TRAINED_MODEL][0]
+    assert shown.model is at.session_state[state.TRAINED_MODEL].model
     assert shown.accuracy == record.test_accuracy and shown.dataset == "mnist"
 
 
@@ -211,11 +213,9 @@ def test_settings_that_do_not_fit_together_disable_train():
 def test_a_stopped_run_keeps_its_model_and_curve():
     at = open_train(SHORT)
     trainer = Trainer(TrainConfig(train_size=2000, epochs=3), synthetic(2000, 300))
-    run = tr.ActiveRun(7, trainer, "synthetic", tuple("0123456789"), "fresh weights")
-    for event in trainer.run(steps=5):                 # what an interrupted script run got through
-        tr.add_point(run.curve, event)
-        run.last = event
-    run.stop_requested = True                          # then Stop was pressed
+    run = tr.ActiveRun(7, LiveRun.from_trainer(trainer), "synthetic", tuple("0123456789"), "fresh weights")
+    run.live.advance(steps=5)                          # what an interrupted script run got through
+    run.live.stop()                                    # then Stop was pressed
     at.session_state[state.TR_ACTIVE] = run
     at.session_state[state.TR_NEXT_RUN] = 8
     at.run()
@@ -225,16 +225,15 @@ def test_a_stopped_run_keeps_its_model_and_curve():
     assert record.status == "stopped" and record.epochs == pytest.approx(5 / 16)
     assert record.curve["epoch"] == run.curve["epoch"]
     assert any("Run #7 stopped at epoch 0.31" in i.value for i in at.info)
-    assert at.session_state[state.TRAINED_MODEL][0] is trainer.model      # the model so far is kept
+    assert at.session_state[state.TRAINED_MODEL].model is trainer.model   # the model so far is kept
     assert button(at, "Stop") is None and not button(at, "Train").disabled
 
 
 def test_an_interrupted_run_resumes_where_it_was():
     at = open_train(SHORT)
     trainer = Trainer(TrainConfig(train_size=2000, epochs=2), synthetic(2000, 300))
-    run = tr.ActiveRun(1, trainer, "synthetic", tuple("0123456789"), "fresh weights")
-    for event in trainer.run(steps=20):                # into the second epoch, then a click
-        tr.add_point(run.curve, event)
+    run = tr.ActiveRun(1, LiveRun.from_trainer(trainer), "synthetic", tuple("0123456789"), "fresh weights")
+    run.live.advance(steps=20)                         # into the second epoch, then a click
     before = list(run.curve["epoch"])
     at.session_state[state.TR_ACTIVE] = run
     at.run()
@@ -248,8 +247,8 @@ def test_an_interrupted_run_resumes_where_it_was():
 def test_a_learning_rate_changed_while_training_is_marked():
     at = open_train(SHORT)
     trainer = Trainer(TrainConfig(train_size=2000, epochs=2, lr=0.1), synthetic(2000, 300))
-    run = tr.ActiveRun(1, trainer, "synthetic", tuple("0123456789"), "fresh weights")
-    list(trainer.run(steps=3))
+    run = tr.ActiveRun(1, LiveRun.from_trainer(trainer), "synthetic", tuple("0123456789"), "fresh weights")
+    run.live.advance(steps=3)
     at.session_state[state.TR_ACTIVE] = run
     at.session_state[tr.key("lr")] = 0.05                  # the visitor moved the slider meanwhile
     at.run()
@@ -281,7 +280,7 @@ def test_model_upload_continues_from_it_and_bad_files_keep_the_state():
     at.file_uploader(key=state.TR_UPLOADER).set_value(("mine.npz", model_bytes(model, config), "application/octet-stream"))
     at.run()
     no_exception(at)
-    held, meta = at.session_state[state.TRAINED_MODEL]
+    held, meta = at.session_state[state.TRAINED_MODEL].model, at.session_state[state.TRAINED_MODEL].meta
     assert held.sizes == (784, 32, 10) and meta["source"] == "mine.npz"
     assert at.session_state[tr.key("hidden")] == (32,) and at.session_state[tr.key("activation")] == "tanh"
     assert at.session_state[state.TR_CONTINUE] is True
@@ -291,19 +290,19 @@ def test_model_upload_continues_from_it_and_bad_files_keep_the_state():
     at.run()
     no_exception(at)
     assert any("That file was not used" in e.value and "junk.npz" in e.value for e in at.error)
-    assert at.session_state[state.TRAINED_MODEL][0] is held              # the previous model stays
+    assert at.session_state[state.TRAINED_MODEL].model is held           # the previous model stays
     button(at, "Train").click()
     at.run()
     no_exception(at)
     [record] = at.session_state[state.TR_RUNS]
     assert record.start == "continued from mine.npz" and record.status == "done"
-    trained_model = at.session_state[state.TRAINED_MODEL][0]
+    trained_model = at.session_state[state.TRAINED_MODEL].model
     assert trained_model is not held and not np.allclose(trained_model.W[0], held.W[0])
     assert np.array_equal(held.W[0], model.W[0])                        # continuing trains a copy
 
 
 def test_download_gives_a_model_file_that_loads_back(trained):
-    model, meta = trained.session_state[state.TRAINED_MODEL]
+    model, meta = trained.session_state[state.TRAINED_MODEL].model, trained.session_state[state.TRAINED_MODEL].meta
     [download] = trained.download_button
     assert download.label == "Download the model (.npz)"
     data = tr.model_bytes(model, None, {k: v for k, v in meta.items()
@@ -334,9 +333,9 @@ class RecordingView:
 
 
 def test_train_live_draws_growing_curves_and_polls_every_event(monkeypatch):
-    monkeypatch.setattr(tr, "DRAW_INTERVAL", 0.0)      # redraw whenever the budget allows
+    monkeypatch.setattr(tr.live, "DRAW_INTERVAL", 0.0)  # redraw whenever the budget allows
     trainer = Trainer(TrainConfig(hidden=(32,), epochs=3, batch_size=32), synthetic(640, 100))
-    run = tr.ActiveRun(1, trainer, "synthetic", tuple("0123456789"), "fresh weights")
+    run = tr.ActiveRun(1, LiveRun.from_trainer(trainer), "synthetic", tuple("0123456789"), "fresh weights")
     view = RecordingView()
     tr.train_live(run, view)
     n = len(run.curve["epoch"])
@@ -365,16 +364,8 @@ def test_pacer_keeps_scoring_and_drawing_within_budget():
     assert pacer.draw_due(100.0 + tr.DRAW_INTERVAL, first=False)
 
 
-def test_add_point_skips_done_events_and_non_finite_values():
-    trainer = Trainer(TrainConfig(hidden=(8,), epochs=1, batch_size=200), synthetic(400, 50))
-    curve = tr.figs.empty_curve()
-    events = list(trainer.run())
-    for e in events:
-        tr.add_point(curve, e)
-    assert events[-1].kind == "done" and len(curve["epoch"]) == len(events) - 1
-    events[0].train_loss = math.inf
-    tr.add_point(curve, events[0])
-    assert curve["train_loss"][-1] is None
+# (the curve record's test, test_add_point_skips_done_events_and_non_finite_values, moved with
+# the code to tests/test_live_run.py: test_record_point_keeps_steps_and_epochs_and_hides_non_finite_values)
 
 
 # --- limits --------------------------------------------------------------------------------------
@@ -410,16 +401,15 @@ def test_filing_a_run_twice_files_it_once():
         import numpy as np
         import streamlit as st
         from mnistcore.config import TrainConfig
-        from mnistcore.train import Trainer
         from ui import limits, state
         from ui import training as tr
+        from ui.live_run import LiveRun
 
         rng = np.random.default_rng(0)
         data = (rng.integers(0, 255, (300, 28, 28), dtype=np.uint8), rng.integers(0, 10, 300),
                 rng.integers(0, 255, (50, 28, 28), dtype=np.uint8), rng.integers(0, 10, 50))
-        run = tr.ActiveRun(1, Trainer(TrainConfig(hidden=(8,), epochs=1), data), "noise", (), "fresh weights")
-        for event in run.trainer.run():
-            tr.add_point(run.curve, event)
+        run = tr.ActiveRun(1, LiveRun(TrainConfig(hidden=(8,), epochs=1), data), "noise", (), "fresh weights")
+        run.live.advance()
         st.session_state[state.TR_ACTIVE] = run
         first = tr.finish(run, limits.Limits())
         second = tr.finish(run, limits.Limits())
@@ -429,4 +419,4 @@ def test_filing_a_run_twice_files_it_once():
     no_exception(at)
     assert at.session_state["same"]
     assert len(at.session_state[state.TR_RUNS]) == 1 and at.session_state[state.TR_ACTIVE] is None
-    assert at.session_state[state.TRAINED_MODEL][1]["source"] == "run #1"
+    assert at.session_state[state.TRAINED_MODEL].meta["source"] == "run #1"

@@ -24,8 +24,8 @@ from ui.data import current_dataset, dataset_key
 from ui.models import held_model, shipped_model
 
 # Session keys live in ui.state; these names are kept for the Lab's modules and tests.
-from ui.state import (LAB_ACTION, LAB_CURVE, LAB_DATASET, LAB_ERROR, LAB_EVENTS, LAB_MODEL,  # noqa: E402,F401
-                      LAB_PENDING, LAB_POINT, LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL)
+from ui.state import (LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_MODEL, LAB_POINT,  # noqa: E402,F401
+                      LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL)
 TAB = state.LAB_TAB
 TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")
 READY, TRAINED, LAB_RUN = "Ready-trained model", "Your model from the Train page", "The run on this page"

@@ -64,7 +64,7 @@ class LiveRun:
                                score_steps=score_steps)
         self.curve: dict[str, list] = empty_curve()
         self.last: Progress | None = None        # the latest event, "done" included
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()   # re-entrant: a page may hold it around advance and filing
         self._stopped = self._pause_asked = False
         self._pending_batch: int | None = None
 
@@ -72,7 +72,7 @@ class LiveRun:
     def from_trainer(cls, trainer: Trainer) -> "LiveRun":
         """Take over a Trainer made elsewhere (tests, benchmarks); its earlier events are not in the curve."""
         run = cls.__new__(cls)
-        run.trainer, run.curve, run.last, run.lock = trainer, empty_curve(), None, threading.Lock()
+        run.trainer, run.curve, run.last, run.lock = trainer, empty_curve(), None, threading.RLock()
         run._stopped = run._pause_asked = False
         run._pending_batch = None
         return run

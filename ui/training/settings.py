@@ -1,0 +1,162 @@
+"""The Train page's settings: one session value per TrainConfig field, tied to the page's link.
+
+``key(name)`` is the session key of the field ``name``; ``read_settings`` applies a link once per
+session (a bad value falls back with a note), ``write_settings`` mirrors the settings into it,
+``check_settings`` says whether they can be trained on this server.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import streamlit as st
+
+from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES,
+                              PRESETS, SCHEDULE_NAMES, TrainConfig)
+from ui import limits as lim
+from ui import state
+
+FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))
+DEFAULT_PRESET = "default"
+# Widget ranges; a link's values are held to the same ones (a slider cannot show a value off its scale).
+MOMENTUM_MAX, DROPOUT_MAX, VAL_SPLIT_MAX, PATIENCE_MAX = 0.99, 0.9, 0.5, 20
+
+# --- settings <-> session state <-> URL ----------------------------------------------------------
+
+
+def key(name: str) -> str:
+    """Session key of the setting `name` (a TrainConfig field)."""
+    return state.TR_SETTING + name
+
+
+def config_from_state() -> TrainConfig:
+    """The settings as a TrainConfig; ValueError (saying what is wrong) if they do not fit together."""
+    return TrainConfig(**{name: st.session_state[key(name)] for name in FIELDS})
+
+
+def put_config(config: TrainConfig) -> None:
+    """Make `config` the current settings."""
+    for name in FIELDS:
+        st.session_state[key(name)] = getattr(config, name)
+    if config.batch_size > 1:
+        st.session_state[state.TR_MINI_BATCH] = config.batch_size
+
+
+def number(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False) -> state.Parser:
+    """Accept a finite number in the interval from lo to hi (open ends where asked)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number") from None
+        below = value <= lo if lo_open else value < lo
+        above = value >= hi if hi_open else value > hi
+        if not math.isfinite(value) or below or above:
+            raise ValueError(f"{text} is outside {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}")
+        return value
+    return parse
+
+
+def flag(text: str) -> bool:
+    """Accept true/false (also 1/0, yes/no)."""
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if text.strip().lower() not in words:
+        raise ValueError(f"{text!r} is not true or false")
+    return words[text.strip().lower()]
+
+
+def widths(max_layers: int, max_width: int) -> state.Parser:
+    """Accept hidden layer widths like "256,128" ("" = no hidden layer), within the limits."""
+    def parse(text: str) -> tuple[int, ...]:
+        parts = [p for p in text.replace(" ", "").split(",") if p]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(f"{text!r} is not widths separated by commas, like 256,128")
+        hidden = tuple(int(p) for p in parts)
+        if len(hidden) > max_layers:
+            raise ValueError(f"{len(hidden)} hidden layers; this server allows up to {max_layers}")
+        if any(not 1 <= w <= max_width for w in hidden):
+            raise ValueError(f"widths must be from 1 to {max_width}")
+        return hidden
+    return parse
+
+
+def _float_text(value: float) -> str:
+    return repr(float(value))  # round-trips exactly: the URL never nudges a setting
+
+
+def _flag_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def preset_param() -> state.Param:
+    return state.Param("preset", state.TR_PRESET, DEFAULT_PRESET, state.choice(*PRESETS))
+
+
+def setting_params(limits: lim.Limits, n_train: int) -> list[state.Param]:
+    """One URL parameter per TrainConfig field, named as the field, with its allowed values."""
+    d, P = PRESETS[DEFAULT_PRESET], state.Param
+    return [
+        P("hidden", key("hidden"), d.hidden, widths(limits.max_layers, limits.max_width),
+          to_url=lambda h: ",".join(map(str, h)), default_text=",".join(map(str, d.hidden))),
+        P("activation", key("activation"), d.activation, state.choice(*ACTIVATION_NAMES)),
+        P("init", key("init"), d.init, state.choice(*INIT_NAMES)),
+        P("loss", key("loss"), d.loss, state.choice(*LOSS_NAMES)),
+        P("optimizer", key("optimizer"), d.optimizer, state.choice(*OPTIMIZER_NAMES)),
+        P("lr", key("lr"), d.lr, number(0, 100, lo_open=True), to_url=_float_text),
+        P("momentum", key("momentum"), d.momentum, number(0, MOMENTUM_MAX), to_url=_float_text),
+        P("nesterov", key("nesterov"), d.nesterov, flag, to_url=_flag_text),
+        P("batch_size", key("batch_size"), d.batch_size, state.integer(0, n_train)),
+        P("epochs", key("epochs"), d.epochs, state.integer(1, limits.max_epochs)),
+        P("dropout", key("dropout"), d.dropout, number(0, DROPOUT_MAX), to_url=_float_text),
+        P("l2", key("l2"), d.l2, number(0, 10), to_url=_float_text),
+        P("seed", key("seed"), d.seed, state.integer(0, 2**32 - 1)),
+        P("dtype", key("dtype"), d.dtype, state.choice(*DTYPE_NAMES)),
+        P("train_size", key("train_size"), d.train_size, state.integer(0, n_train), default_text="all"),
+        P("val_split", key("val_split"), d.val_split, number(0, VAL_SPLIT_MAX), to_url=_float_text),
+        P("early_stopping", key("early_stopping"), d.early_stopping, state.integer(0, PATIENCE_MAX)),
+        P("schedule", key("schedule"), d.schedule, state.choice(*SCHEDULE_NAMES)),
+        P("augment", key("augment"), d.augment, flag, to_url=_flag_text),
+    ]
+
+
+def read_settings(limits: lim.Limits, n_train: int) -> list[str]:
+    """Apply the link's settings once per session; a note for each one that was not usable.
+
+    Settings the link leaves out keep their defaults, or those of the link's ``preset=``: a
+    link may be as short as ``?preset=best`` or ``?lr=0.01``. Each parameter is read on its
+    own, so a short link draws no "missing" notes.
+    """
+    first = "train" not in st.session_state.get(state.PARAMS_READ, set())
+    notes = state.read_params("train", [preset_param()])
+    if first and "preset" in st.query_params:
+        notes += apply_preset(st.session_state[state.TR_PRESET], limits, n_train)
+    for param in setting_params(limits, n_train):
+        notes += state.read_params(f"train:{param.name}", [param])
+    batch = st.session_state[key("batch_size")]
+    st.session_state.setdefault(state.TR_MINI_BATCH, batch if batch > 1 else 128)
+    return notes
+
+
+def write_settings(limits: lim.Limits, n_train: int) -> None:
+    state.write_params([preset_param(), *setting_params(limits, n_train)])
+
+
+def apply_preset(name: str, limits: lim.Limits, n_train: int) -> list[str]:
+    """Make preset `name` the settings, within this server's limits; notes for what was cut."""
+    config, notes = lim.fit(PRESETS[name], n_train, limits)
+    put_config(config)
+    st.session_state[state.TR_PRESET] = name
+    return [f"Preset {name}: {n}." for n in notes]
+
+
+
+def check_settings(limits: lim.Limits, n_train: int) -> tuple[TrainConfig | None, list[str]]:
+    """(config, []) when the settings can be trained here, else (config or None, reasons)."""
+    try:
+        config = config_from_state()
+    except ValueError as err:
+        return None, [str(err)]
+    reasons = lim.problems(config, n_train, limits)
+    if config.train_size > n_train:
+        reasons.append(f"training on {config.train_size:,} images, but the data set has {n_train:,}")
+    return config, reasons

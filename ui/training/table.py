@@ -1,0 +1,39 @@
+"""This session's runs: a table, their curves overlaid, each removable."""
+from __future__ import annotations
+
+import streamlit as st
+
+from mnistcore.figures import training as figs
+from ui import limits as lim
+from ui import state
+from ui.training.runs import Run, describe
+
+def _remove_runs() -> None:
+    gone = set(st.session_state.get(state.TR_REMOVE) or ())
+    st.session_state[state.TR_RUNS] = [r for r in st.session_state.get(state.TR_RUNS, []) if r.number not in gone]
+    st.session_state[state.TR_REMOVE] = []
+
+
+def runs_table(runs: list[Run], limits: lim.Limits, locked: bool = False) -> None:
+    """This session's runs in a table, their curves overlaid, each removable."""
+    st.dataframe({
+        "run": [f"#{r.number}" for r in runs],
+        "settings": [describe(r.config) for r in runs],
+        "started from": [r.start for r in runs],
+        "status": [r.status for r in runs],
+        "epochs": [round(r.epochs, 2) for r in runs],
+        "test accuracy": [None if r.test_accuracy is None else round(100 * r.test_accuracy, 2) for r in runs],
+        "seconds": [round(r.seconds, 1) for r in runs],
+        "samples/s": [round(r.samples_per_second) for r in runs],
+        "data": [r.dataset for r in runs],
+    }, hide_index=True, column_config={"test accuracy": st.column_config.NumberColumn(format="%.2f %%")})
+    st.caption(f"The last {limits.max_runs} runs of this browser session are kept.")
+    st.session_state.setdefault(state.TR_OVERLAY, "accuracy")
+    metric = st.radio("Compare", ["accuracy", "loss"], horizontal=True, **state.bind(state.TR_OVERLAY))
+    st.plotly_chart(figs.runs_overlay([(r.label, r.curve) for r in runs], metric, "test"))
+    numbers = [r.number for r in runs]
+    st.session_state[state.TR_REMOVE] = [n for n in st.session_state.get(state.TR_REMOVE) or () if n in numbers]
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    picked = left.multiselect("Remove runs", numbers, format_func=lambda n: f"#{n}", disabled=locked,
+                              **state.bind(state.TR_REMOVE))
+    right.button("Remove", on_click=_remove_runs, disabled=locked or not picked, icon=":material/delete:")

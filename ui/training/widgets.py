@@ -1,0 +1,169 @@
+"""The Train page's settings widgets, each formula beside the setting it belongs to."""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import streamlit as st
+
+from mnistcore import activations, losses, optimizers, schedules
+from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES,
+                              PRESET_NOTES, PRESETS, SCHEDULE_NAMES)
+from ui import limits as lim
+from ui import state
+from ui.training.settings import (DROPOUT_MAX, FIELDS, MOMENTUM_MAX, PATIENCE_MAX, VAL_SPLIT_MAX,
+                                  apply_preset, key)
+
+LABELS = {
+    "relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",
+    "he": "He (normal, variance 2/fan-in)", "xavier": "Xavier/Glorot (uniform)", "uniform": "uniform ±0.5",
+    "ce": "cross-entropy (softmax)", "mse": "mean squared error",
+    "sgd": "SGD", "momentum": "momentum", "adam": "Adam",
+    "constant": "constant", "step": "step (halve each quarter)", "cosine": "cosine",
+    "float32": "float32", "float64": "float64",
+}
+NESTEROV = r"v \leftarrow \mu v - \eta\, \nabla_w L(w + \mu v), \qquad w \leftarrow w + v"
+DROPOUT = r"a \leftarrow \frac{m \odot a}{1 - p}, \quad m_j \sim \mathrm{Bernoulli}(1 - p)"
+L2 = r"L_{\text{total}} = L + \frac{\lambda}{2} \sum_l \lVert W_l \rVert^2 \quad \Rightarrow\ \nabla_W L_{\text{total}} = \nabla_W L + \lambda W"
+BATCH = r"\nabla_w L \approx \frac{1}{B} \sum_{i \in \text{batch}} \nabla_w L_i"
+WIDTHS = (1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 1024, 2048, 4096)
+BATCHES = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+LRS = tuple(float(f"{m}e{e}") for e in range(-5, 1) for m in (1, 2, 5))  # 1e-05 ... 5.0, exact decimals
+L2S = (0.0, 1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
+SUBSETS = (500, 1000, 2000, 5000, 10_000, 20_000, 30_000)
+MODES = ("full batch", "mini-batch", "per-sample")
+
+
+def _options(values: tuple, current, keep=lambda v: True) -> list:
+    """The fixed `values` that pass `keep`, plus `current` (say, from a link) in its place."""
+    return sorted({v for v in values if keep(v)} | {current})
+
+
+def _seed(widget: str, value: Any, on_change: Callable, *args) -> dict[str, Any]:
+    """Like state.bind, for a widget whose value is derived from a setting rather than equal to it."""
+    st.session_state[widget] = value
+    return {"key": widget, "on_change": on_change, "args": args}
+
+
+def _w(name: str) -> str:
+    return state.WIDGET_PREFIX + state.TR_SETTING + name
+
+
+def _set_depth() -> None:
+    depth, hidden = st.session_state[_w("depth")], st.session_state[key("hidden")]
+    filler = hidden[-1] if hidden else 128
+    st.session_state[key("hidden")] = tuple(hidden[:depth]) + (filler,) * (depth - len(hidden))
+
+
+def _set_width(layer: int) -> None:
+    hidden = list(st.session_state[key("hidden")])
+    hidden[layer] = st.session_state[_w(f"width{layer}")]
+    st.session_state[key("hidden")] = tuple(hidden)
+
+
+def _set_mode() -> None:
+    mode = st.session_state[_w("mode")]
+    size = {"full batch": 0, "per-sample": 1}.get(mode, st.session_state[state.TR_MINI_BATCH])
+    st.session_state[key("batch_size")] = size
+
+
+def _set_batch() -> None:
+    size = st.session_state[_w("batch")]
+    st.session_state[key("batch_size")] = st.session_state[state.TR_MINI_BATCH] = size
+
+
+def _on_preset(limits: lim.Limits, n_train: int) -> None:
+    name = st.session_state[state.WIDGET_PREFIX + state.TR_PRESET]
+    st.session_state[state.TR_NOTES] = [("warning", note) for note in apply_preset(name, limits, n_train)]
+
+
+def formula(tex: str) -> None:
+    """A formula in one of the narrow settings columns: a size smaller, one statement a line."""
+    lines = [part.strip().rstrip(",") for part in re.split(r"\\q?quad", tex)]
+    st.latex(r"\small " + (lines[0] if len(lines) == 1 else
+                           r"\begin{gathered}" + r"\\".join(lines) + r"\end{gathered}"))
+
+
+def preset_picker(limits: lim.Limits, n_train: int, locked: bool) -> None:
+    """Presets with their sentence, and which settings now differ from the preset."""
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    name = left.selectbox("Preset", list(PRESETS), disabled=locked, **_seed(
+        state.WIDGET_PREFIX + state.TR_PRESET, st.session_state[state.TR_PRESET], _on_preset, limits, n_train))
+    changed = [f for f in FIELDS if st.session_state[key(f)] != getattr(PRESETS[name], f)]
+    right.markdown(PRESET_NOTES.get(name, "") + (f" *Changed since: {', '.join(changed)}.*" if changed else ""))
+
+
+def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
+    """Every TrainConfig setting as a widget, each formula beside the setting it belongs to.
+
+    `locked` (while a run trains) disables all but the learning rate and batch size, which a
+    running Trainer accepts between epochs.
+    """
+    s = st.session_state
+    net, opt, data, reg = st.columns(4, gap="medium")
+    with net:
+        st.markdown("**Network**")
+        hidden = s[key("hidden")]
+        st.slider("Hidden layers", 0, limits.max_layers, disabled=locked,
+                  **_seed(_w("depth"), len(hidden), _set_depth))
+        for layer, width in enumerate(hidden):
+            st.select_slider(f"Units in hidden layer {layer + 1}",
+                             _options(WIDTHS, width, lambda v: v <= limits.max_width), disabled=locked,
+                             **_seed(_w(f"width{layer}"), width, _set_width, layer))
+        st.caption(f"Layers: {' → '.join(map(str, (784, *hidden, 10)))}")
+        st.selectbox("Activation", ACTIVATION_NAMES, format_func=LABELS.get, disabled=locked,
+                     **state.bind(key("activation")))
+        formula(activations.ACTIVATIONS[s[key("activation")]].formula)
+        st.selectbox("Initial weights", INIT_NAMES, format_func=LABELS.get, disabled=locked,
+                     **state.bind(key("init")))
+    with opt:
+        st.markdown("**Loss and optimizer**")
+        st.selectbox("Loss", LOSS_NAMES, format_func=LABELS.get, disabled=locked, **state.bind(key("loss")))
+        formula(losses.LOSSES[s[key("loss")]].formula)
+        st.selectbox("Optimizer", OPTIMIZER_NAMES, format_func=LABELS.get, disabled=locked,
+                     **state.bind(key("optimizer")))
+        if s[key("optimizer")] == "momentum":
+            st.slider("Momentum μ", 0.0, MOMENTUM_MAX, step=0.01, disabled=locked, **state.bind(key("momentum")))
+            st.checkbox("Nesterov (gradient at the look-ahead point)", disabled=locked,
+                        **state.bind(key("nesterov")))
+        nesterov = s[key("optimizer")] == "momentum" and s[key("nesterov")]
+        formula(NESTEROV if nesterov else optimizers.OPTIMIZERS[s[key("optimizer")]].formula)
+        st.select_slider("Learning rate η", _options(LRS, s[key("lr")]), format_func=lambda v: f"{v:g}",
+                         help="A log scale: each step multiplies the rate by about 2.", **state.bind(key("lr")))
+    with data:
+        st.markdown("**Data and batches**")
+        st.select_slider("Training images", [v for v in _options(SUBSETS, s[key("train_size")], lambda v: v < n_train) if v] + [0],
+                         format_func=lambda v: f"all {n_train:,}" if v == 0 else f"{v:,}", disabled=locked,
+                         help="A seeded random subset, for quick experiments.", **state.bind(key("train_size")))
+        size = s[key("batch_size")]
+        mode = MODES[0] if size == 0 else MODES[2] if size == 1 else MODES[1]
+        st.radio("Batch", MODES, horizontal=True, **_seed(_w("mode"), mode, _set_mode))
+        if mode == MODES[1]:
+            st.select_slider("Batch size B", _options(BATCHES, size), **_seed(_w("batch"), size, _set_batch))
+        formula(BATCH)
+        st.slider("Epochs", 1, limits.max_epochs, disabled=locked, **state.bind(key("epochs")))
+        st.selectbox("Learning-rate schedule", SCHEDULE_NAMES, format_func=LABELS.get, disabled=locked,
+                     **state.bind(key("schedule")))
+        formula(schedules.FORMULAS[s[key("schedule")]])
+    with reg:
+        st.markdown("**Regularisation**")
+        st.slider("Dropout p", 0.0, DROPOUT_MAX, step=0.05, disabled=locked, **state.bind(key("dropout")))
+        if s[key("dropout")] > 0:
+            formula(DROPOUT)
+        st.select_slider("L2 weight decay λ", _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
+                         disabled=locked, **state.bind(key("l2")))
+        if s[key("l2")] > 0:
+            formula(L2)
+        st.checkbox("Augment: shift ±2 px and rotate the training images", disabled=locked,
+                    **state.bind(key("augment")))
+        st.number_input("Seed", 0, 2**32 - 1, step=1, disabled=locked, **state.bind(key("seed")),
+                        help="Same settings and seed: the same numbers, bit for bit.")
+    with st.expander("Advanced: validation, early stopping, precision"):
+        a, b, c = st.columns(3)
+        a.slider("Validation split", 0.0, VAL_SPLIT_MAX, step=0.05, disabled=locked, **state.bind(key("val_split")),
+                 help="Share of the training images held out to watch for overfitting.")
+        b.slider("Early stopping patience (epochs, 0 = off)", 0, PATIENCE_MAX, disabled=locked,
+                 **state.bind(key("early_stopping")),
+                 help="Stop when the validation loss has not improved for this many epochs, "
+                      "and keep the best weights. Needs a validation split.")
+        c.radio("Precision", DTYPE_NAMES, horizontal=True, disabled=locked, **state.bind(key("dtype")))
