@@ -77,6 +77,54 @@ def load_image(data: bytes) -> np.ndarray:
     return np.asarray(img.convert(mode), dtype=np.uint8)
 
 
+def canvas_image(png: bytes | None) -> np.ndarray | None:
+    """The drawing canvas's picture (the PNG bytes it sends) as ``load_image`` reads it; None if none.
+
+    The canvas value comes from the browser, so it is a file from a stranger like any upload: its
+    size is checked from the PNG header before the pixels are decoded (``load_image``), instead of
+    decoding whatever arrives in full as the component's own ``image_data`` does.
+    """
+    return None if png is None else load_image(png)
+
+
+DISPLAY_SIDE = 280   # pixels: the longest side of a picture as the app shows it
+
+
+def display_image(image: np.ndarray, side: int = DISPLAY_SIDE) -> np.ndarray:
+    """What the app shows of an accepted picture: uint8 of shape (h, w) or (h, w, 3), h, w <= side.
+
+    image: what ``load_image`` returns (uint8 grey, RGB or RGBA; float32 grey in [0, 1]). Never
+    show the upload itself: ``st.image`` raises on some modes and shapes the reader accepts, and
+    a 16-Mpixel photo would be sent whole to the browser. Shrunk (LANCZOS, aspect kept) before
+    any conversion, so the work is bounded by the small copy; transparency is composited onto
+    the background ``_gray`` uses (black under light strokes, white under dark ones).
+    """
+    a = np.asarray(image)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or 0 in a.shape[:2]:
+        raise ValueError(f"expected a picture of shape (h, w), (h, w, 3) or (h, w, 4), got {a.shape}")
+    _check_size(a.shape[1], a.shape[0])
+    if a.dtype != np.uint8:
+        if a.dtype.kind != "f" or a.ndim != 2:
+            raise ValueError(f"expected uint8 pixels or grey floats in [0, 1], got {a.dtype} {a.shape}")
+        img = Image.fromarray(np.nan_to_num(a.astype(np.float32, copy=False)), mode="F")
+    else:
+        img = Image.fromarray(a)
+    scale = side / max(img.size)
+    if scale < 1:
+        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+                         Image.Resampling.LANCZOS)
+    small = np.asarray(img)
+    if small.dtype != np.uint8:   # grey floats in [0, 1]
+        return np.clip(np.rint(small * 255), 0, 255).astype(np.uint8)
+    if small.ndim == 2 or small.shape[2] == 3:
+        return np.ascontiguousarray(small)
+    rgb, alpha = small[..., :3].astype(np.float32), small[..., 3:].astype(np.float32) / 255
+    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32) / 255
+    light = alpha.sum() and float((luma * alpha[..., 0]).sum() / alpha.sum()) > 0.5
+    out = alpha * rgb + (1 - alpha) * (0.0 if light else 255.0)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
 def to_mnist(image: np.ndarray) -> np.ndarray:
     """Make a picture of one digit into a 28x28 MNIST-style input.
 
