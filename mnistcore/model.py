@@ -100,8 +100,9 @@ class MLP:
             outputs.append(a)  # f'(z) is computed from this, before any dropout
             mask = None
             if dropout > 0:
-                mask = rng.random(a.shape, dtype=a.dtype) >= dropout
-                mask = mask * a.dtype.type(1.0 / (1.0 - dropout))
+                # One array for the mask: the uniform draws u, then [u >= p] / (1 - p) in their place.
+                mask = rng.random(a.shape, dtype=a.dtype)
+                np.multiply(mask >= dropout, a.dtype.type(1.0 / (1.0 - dropout)), out=mask)
                 a = a * mask
             masks.append(mask)
         return z, layer_inputs, outputs, masks
@@ -117,12 +118,13 @@ class MLP:
         layer's delta, input side first, for a step walked through.
         """
         f_backward = ACTIVATIONS[self.activation].backward
+        ones = np.ones(len(delta), delta.dtype)  # db = ones @ delta: the batch sum as one BLAS product
         for l in range(len(self.W) - 1, -1, -1):
             if deltas is not None:
                 deltas.insert(0, delta.copy())
             a_prev, dW, db = self._a[l], self.grads[2 * l], self.grads[2 * l + 1]
             np.matmul(a_prev.T, delta, out=dW)
-            np.sum(delta, axis=0, out=db)
+            np.matmul(ones, delta, out=db)
             if l2:
                 dW += l2 * self.W[l]  # (l2 arrives multiplied by the same scale as delta)
             if l:
