@@ -10,17 +10,13 @@ BLAS floor that no NumPy MLP can go under. Prints both and their ratio.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from mnistcore import data  # noqa: E402
-from mnistcore.config import TrainConfig  # noqa: E402
-from mnistcore.train import Trainer, as_inputs  # noqa: E402
+from mnistcore import data
+from mnistcore.config import TrainConfig
+from mnistcore.train import Trainer, as_inputs
 
 
 def matmul_floor(n: int, batch: int, sizes: tuple[int, ...], rng: np.random.Generator) -> float:

@@ -11,16 +11,12 @@ of the shipped model.
 """
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from mnistcore import data, diagnostics as dg, robustness as rb  # noqa: E402
-from mnistcore.predict import load_shipped_model  # noqa: E402
+from mnistcore import data, diagnostics as dg, robustness as rb
+from mnistcore.predict import load_shipped_model
 
 
 def timed(label: str, fn):

@@ -11,14 +11,10 @@ CPU seconds count every thread of this process: on a busy machine the wall clock
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from mnistcore import data, embedding, neurons  # noqa: E402
-from mnistcore.predict import load_shipped_model  # noqa: E402
+from mnistcore import data, embedding, neurons
+from mnistcore.predict import load_shipped_model
 
 MAP_POINTS = 1000  # as ui/lab.py
 

@@ -24,9 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from mnistcore import data  # noqa: E402
+from mnistcore import data
 
 CHILD = """
 import json, sys, time
@@ -40,7 +39,7 @@ print(json.dumps({"import": t1 - t0, "load": t2 - t1, "train": len(ds.x_train)})
 
 
 def load_in_new_process(name: str, cache: Path) -> dict:
-    env = {**os.environ, data.CACHE_DIR_ENV: str(cache), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, data.CACHE_DIR_ENV: str(cache)}
     out = subprocess.run([sys.executable, "-c", CHILD, name], env=env, cwd=ROOT,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

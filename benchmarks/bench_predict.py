@@ -13,15 +13,13 @@ import io
 import math
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mnistcore.checkpoint import load_model  # noqa: E402
-from mnistcore.predict import SHIPPED_MODEL, layer_outputs, predict_image  # noqa: E402
-from mnistcore.preprocess import to_mnist  # noqa: E402
+from mnistcore.checkpoint import load_model
+from mnistcore.predict import SHIPPED_MODEL, layer_outputs, predict_image
+from mnistcore.preprocess import to_mnist
 
 GOAL_MS = 100.0
 
