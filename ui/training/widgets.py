@@ -9,23 +9,18 @@ import streamlit as st
 from mnistcore import activations, losses, optimizers, schedules
 from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES,
                               PRESET_NOTES, PRESETS, SCHEDULE_NAMES)
+from mnistcore.options import OPTIONS
 from ui import limits as lim
 from ui import state
 from ui.training.settings import (DROPOUT_MAX, FIELDS, MOMENTUM_MAX, PATIENCE_MAX, VAL_SPLIT_MAX,
                                   apply_preset, key)
 
-LABELS = {
-    "relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",
-    "he": "He (normal, variance 2/fan-in)", "xavier": "Xavier/Glorot (uniform)", "uniform": "uniform ±0.5",
-    "ce": "cross-entropy (softmax)", "mse": "mean squared error",
-    "sgd": "SGD", "momentum": "momentum", "adam": "Adam",
-    "constant": "constant", "step": "step (halve each quarter)", "cosine": "cosine",
-    "float32": "float32", "float64": "float64",
-}
-NESTEROV = r"v \leftarrow \mu v - \eta\, \nabla_w L(w + \mu v), \qquad w \leftarrow w + v"
-DROPOUT = r"a \leftarrow \frac{m \odot a}{1 - p}, \quad m_j \sim \mathrm{Bernoulli}(1 - p)"
-L2 = r"L_{\text{total}} = L + \frac{\lambda}{2} \sum_l \lVert W_l \rVert^2 \quad \Rightarrow\ \nabla_W L_{\text{total}} = \nabla_W L + \lambda W"
-BATCH = r"\nabla_w L \approx \frac{1}{B} \sum_{i \in \text{batch}} \nabla_w L_i"
+# Labels and formulas from the one options table (mnistcore/options.py): what the code computes.
+LABELS = {key: entry.label for option in OPTIONS.values() if option.choices for key, entry in option.choices.items()}
+NESTEROV = OPTIONS["nesterov"].formula   # Sutskever's form: the weights kept are the look-ahead point
+DROPOUT = OPTIONS["dropout"].formula
+L2 = OPTIONS["l2"].formula
+BATCH = OPTIONS["batch_size"].formula
 WIDTHS = (1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 1024, 2048, 4096)
 BATCHES = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 LRS = tuple(float(f"{m}e{e}") for e in range(-5, 1) for m in (1, 2, 5))  # 1e-05 ... 5.0, exact decimals
@@ -124,7 +119,7 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
                      **state.bind(key("optimizer")))
         if s[key("optimizer")] == "momentum":
             st.slider("Momentum μ", 0.0, MOMENTUM_MAX, step=0.01, disabled=locked, **state.bind(key("momentum")))
-            st.checkbox("Nesterov (gradient at the look-ahead point)", disabled=locked,
+            st.checkbox(OPTIONS["nesterov"].label, disabled=locked, help=OPTIONS["nesterov"].help,
                         **state.bind(key("nesterov")))
         nesterov = s[key("optimizer")] == "momentum" and s[key("nesterov")]
         formula(NESTEROV if nesterov else optimizers.OPTIMIZERS[s[key("optimizer")]].formula)
@@ -150,8 +145,8 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
         st.slider("Dropout p", 0.0, DROPOUT_MAX, step=0.05, disabled=locked, **state.bind(key("dropout")))
         if s[key("dropout")] > 0:
             formula(DROPOUT)
-        st.select_slider("L2 weight decay λ", _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
-                         disabled=locked, **state.bind(key("l2")))
+        st.select_slider(OPTIONS["l2"].label, _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
+                         disabled=locked, help=OPTIONS["l2"].help, **state.bind(key("l2")))
         if s[key("l2")] > 0:
             formula(L2)
         st.checkbox("Augment: shift ±2 px and rotate the training images", disabled=locked,
