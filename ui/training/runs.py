@@ -21,7 +21,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException  # pinned Streamlit: see requirements.txt
 
-from mnistcore.checkpoint import FORMAT, VERSION
+from mnistcore.checkpoint import model_metadata
 from mnistcore.config import TrainConfig
 from ui import limits as lim
 from ui import state
@@ -179,11 +179,10 @@ def finish(run: ActiveRun, limits: lim.Limits) -> Run:
     if record.status != "diverged" and all(np.isfinite(p).all() for p in model.params):
         held = held_model()
         if held is None or held.model is not model:
-            meta = {"format": FORMAT, "version": VERSION, "sizes": list(model.sizes), "activation": model.activation,
-                    "loss": model.loss, "config": run.config.to_dict(), "dataset": run.dataset,
-                    "class_names": list(run.class_names), "test_accuracy": record.test_accuracy,
-                    "status": record.status, "epochs_trained": round(record.epochs, 3),
-                    "source": f"run #{run.number}"}
+            meta = model_metadata(model, run.config, {
+                "dataset": run.dataset, "class_names": list(run.class_names),
+                "test_accuracy": record.test_accuracy, "status": record.status,
+                "epochs_trained": round(record.epochs, 3), "source": f"run #{run.number}"})
             st.session_state[state.TR_RESULTS] = run.results
             hold(HeldModel(model, meta, run.config, run.dataset, run.dataset_key))
     st.session_state[state.TR_ACTIVE] = None
