@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .config import N_CLASSES, N_INPUTS, TrainConfig
+# MAX_PARAMETERS (50 million, 200 MB of float32) is also the bound on a config's hidden widths:
+# every network that can be trained can be saved and loaded again.
+from .config import MAX_PARAMETERS, N_CLASSES, N_INPUTS, TrainConfig
 from .data.dataset import DataError
 from .data.guards import ZIP_MAGIC, npy_header, zip_entries
 from .losses import LOSSES
@@ -29,7 +31,6 @@ from .model import MLP
 
 FORMAT = "mnistcore-mlp"
 VERSION = 1
-MAX_PARAMETERS = 50_000_000  # 200 MB of float32: more than any model this app trains
 MAX_META_BYTES = 2**20       # the meta JSON is a few hundred bytes; refuse it past 1 MB (4 per char)
 
 
