@@ -118,13 +118,12 @@ class MLP:
         layer's delta, input side first, for a step walked through.
         """
         f_backward = ACTIVATIONS[self.activation].backward
-        ones = np.ones(len(delta), delta.dtype)  # db = ones @ delta: the batch sum as one BLAS product
         for l in range(len(self.W) - 1, -1, -1):
             if deltas is not None:
                 deltas.insert(0, delta.copy())
             a_prev, dW, db = self._a[l], self.grads[2 * l], self.grads[2 * l + 1]
             np.matmul(a_prev.T, delta, out=dW)
-            np.matmul(ones, delta, out=db)
+            np.sum(delta, axis=0, out=db)
             if l2:
                 dW += l2 * self.W[l]  # (l2 arrives multiplied by the same scale as delta)
             if l:
