@@ -13,13 +13,16 @@ import streamlit as st
 
 from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES,
                               PRESETS, SCHEDULE_NAMES, TrainConfig)
+from mnistcore.options import OPTIONS, parse_hidden
 from ui import limits as lim
 from ui import state
 
 FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 DEFAULT_PRESET = "default"
-# Widget ranges; a link's values are held to the same ones (a slider cannot show a value off its scale).
-MOMENTUM_MAX, DROPOUT_MAX, VAL_SPLIT_MAX, PATIENCE_MAX = 0.99, 0.9, 0.5, 20
+# Widget ranges (the options table's page_high); a link's values are held to the same ones (a slider
+# cannot show a value off its scale).
+MOMENTUM_MAX, DROPOUT_MAX, VAL_SPLIT_MAX, PATIENCE_MAX = (
+    OPTIONS[name].page_high for name in ("momentum", "dropout", "val_split", "early_stopping"))
 
 # --- settings <-> session state <-> URL ----------------------------------------------------------
 
@@ -68,10 +71,7 @@ def flag(text: str) -> bool:
 def widths(max_layers: int, max_width: int) -> state.Parser:
     """Accept hidden layer widths like "256,128" ("" = no hidden layer), within the limits."""
     def parse(text: str) -> tuple[int, ...]:
-        parts = [p for p in text.replace(" ", "").split(",") if p]
-        if not all(p.isdigit() for p in parts):
-            raise ValueError(f"{text!r} is not widths separated by commas, like 256,128")
-        hidden = tuple(int(p) for p in parts)
+        hidden = parse_hidden(text)  # the engine's one parser of "256,128"
         if len(hidden) > max_layers:
             raise ValueError(f"{len(hidden)} hidden layers; this server allows up to {max_layers}")
         if any(not 1 <= w <= max_width for w in hidden):
