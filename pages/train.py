@@ -109,5 +109,6 @@ with st.empty().container():
     tr.model_files(limits, n_train, locked=training)
 
 if training:  # last, so that the whole page is drawn (not greyed out) while the charts fill in
+    tr.watch_for_header_stop(run)
     tr.resume(run, view, limits)
     st.rerun()  # draw the page again, idle, with the new run's results

@@ -364,6 +364,37 @@ def test_pacer_keeps_scoring_and_drawing_within_budget():
     assert pacer.draw_due(100.0 + tr.DRAW_INTERVAL, first=False)
 
 
+def test_streamlits_header_stop_ends_the_run_as_stopped(monkeypatch):
+    """The header Stop raises StopException out of the page's drawing (and again at every Streamlit
+    call): the run is stopped there, not left paused to train on at the next click."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    class HeaderStop(RecordingView):
+        def poll(self) -> None:
+            super().poll()
+            if self.polls == 3:
+                raise StopException()
+
+    trainer = Trainer(TrainConfig(hidden=(8,), epochs=2, batch_size=64), synthetic(640, 100))
+    run = tr.ActiveRun(1, LiveRun.from_trainer(trainer), "synthetic", tuple("0123456789"), "fresh weights")
+    monkeypatch.setattr(tr.runs, "apply_live_changes", lambda *args: None)  # (no settings outside a page)
+    monkeypatch.setattr(tr.runs, "finish", lambda *args: pytest.fail("filed in a stopped script run"))
+    with pytest.raises(StopException):
+        tr.resume(run, HeaderStop(), lim.Limits())
+    assert run.live.status == "stopped" and len(run.curve["epoch"]) == 3   # kept as far as it got
+    assert run.live.advance() == []                                         # it trains no more
+
+
+def test_a_model_scored_on_another_data_set_says_so():
+    model = init_mlp((784, 8, 10), rng=np.random.default_rng(0))
+    at = open_app(PAGE, SHORT, {state.TRAINED_MODEL: tr.HeldModel(model, {"source": "run #1"}, None, "fashion",
+                                                                     "fashion")}, timeout=TIMEOUT)
+    no_exception(at)
+    [warning] = [w.value for w in at.warning if "learned fashion" in w.value]
+    assert "scores on mnist's test images" in warning
+    assert any("test images of mnist." in c.value for c in at.caption)      # not "which it never trained on"
+
+
 # (the curve record's test, test_add_point_skips_done_events_and_non_finite_values, moved with
 # the code to tests/test_live_run.py: test_record_point_keeps_steps_and_epochs_and_hides_non_finite_values)
 

@@ -14,21 +14,22 @@ from ui.training.live import (DRAW_INTERVAL, DRAW_SHARE, POINTS_PER_EPOCH, SCORE
                               Pacer, StreamlitView, View, progress_text, train_live)
 from ui.training.scoring import N_MISTAKES, Results, results, score, show_results
 from ui.training.runs import (Run, continue_reason, describe, finish, request_start, request_stop, resume,
-                              run_status, settle_active, show_notes, start_run)
+                              run_status, settle_active, show_notes, start_run, watch_for_header_stop)
 from ui.training.settings import (DEFAULT_PRESET, FIELDS, apply_preset, check_settings, config_from_state, flag,
                                   key, number, preset_param, put_config, read_settings, setting_params, widths,
                                   write_settings)
 from ui.training.table import runs_table
 from ui.training.widgets import LABELS, _w, formula, preset_picker, settings_widgets
 from mnistcore.checkpoint import model_bytes
+from ui.models import HeldModel
 
 __all__ = [
     "CHANGE_RULE", "record_point", "RELOAD_LOSES", "model_files", "DRAW_INTERVAL", "DRAW_SHARE",
     "POINTS_PER_EPOCH", "SCORE_SHARE", "STOP_WAIT", "ActiveRun", "Pacer", "StreamlitView", "View",
     "progress_text", "train_live", "N_MISTAKES", "Results", "results", "score", "show_results", "Run",
     "continue_reason", "describe", "finish", "request_start", "request_stop", "resume", "run_status",
-    "settle_active", "show_notes", "start_run", "DEFAULT_PRESET", "FIELDS", "apply_preset",
+    "settle_active", "show_notes", "start_run", "watch_for_header_stop", "DEFAULT_PRESET", "FIELDS", "apply_preset",
     "check_settings", "config_from_state", "flag", "key", "number", "preset_param", "put_config",
     "read_settings", "setting_params", "widths", "write_settings", "runs_table", "LABELS", "_w",
-    "formula", "preset_picker", "settings_widgets", "model_bytes",
+    "formula", "preset_picker", "settings_widgets", "model_bytes", "HeldModel",
 ]
