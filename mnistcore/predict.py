@@ -61,8 +61,10 @@ def top_units(a: np.ndarray, k: int) -> np.ndarray:
 def read_image_file(path: str | Path) -> np.ndarray:
     """The pixels of an image file (PNG, JPEG ...), via ``load_image``; ValueError if it is not one."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ValueError(f"{path}: no such image file")
+    if not path.is_file():   # a folder, a FIFO (reading it would wait forever), a device
+        raise ValueError(f"{path}: not a regular file; expected a picture (PNG, JPEG ...)")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValueError(f"{path}: {size / 2**20:.0f} MB is too large for a picture of a digit "
