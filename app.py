@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui.data import choose_dataset
+from ui.glossary import sidebar_glossary
 
 st.set_page_config(page_title="MNIST explainer", page_icon=":material/neurology:", layout="wide")
 
@@ -17,4 +18,5 @@ pages = [
 ]
 page = st.navigation(pages)
 choose_dataset()
+sidebar_glossary()
 page.run()

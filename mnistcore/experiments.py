@@ -6,7 +6,7 @@ shared URL all set the page up the same way), the outcome explained, and ``Claim
 test checks on the same seeded runs:
 
     exp = EXPERIMENTS["lr_too_large"]
-    exp.link()                          # "train?preset=seed&train_size=10000&epochs=3&lr=5.0"
+    exp.link()      # "train?dataset=mnist&preset=seed&train_size=10000&epochs=3&lr=5.0&try=lr_too_large"
     outcomes = [measure(run.config(), dataset) for run in exp.runs]
     failed = exp.failed_claims(outcomes)   # [] when the run showed what the page says it shows
 
@@ -25,6 +25,7 @@ import numpy as np
 
 from .config import PRESETS, TrainConfig
 from .model import MLP
+from .options import OPTIONS
 from .predict import predict_image
 from .train import Trainer, evaluate
 
@@ -93,17 +94,6 @@ def shifted_digits(model: MLP, dataset, n: int = 300) -> Outcome:
 
 # --- experiments as data -----------------------------------------------------------------------
 
-def _url_text(value) -> str:
-    """A setting as the Train page's link writes it (floats exactly, flags true/false, widths a,b)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, tuple):
-        return ",".join(map(str, value))
-    return str(value)
-
-
 @dataclass(frozen=True)
 class Run:
     """One run of an experiment: the page it runs on and the settings its link gives.
@@ -123,10 +113,10 @@ class Run:
 
     def query(self) -> dict[str, str]:
         """The link's parameters, in the order they are written."""
-        q: dict[str, str] = {"dataset": self.dataset} if self.dataset != "mnist" else {}
+        q: dict[str, str] = {"dataset": self.dataset}  # always: a link followed in a session sets it too
         if self.page == "train":
             q["preset"] = self.preset or "default"
-            q.update({name: _url_text(value) for name, value in self.changes})
+            q.update({name: OPTIONS[name].to_text(value) for name, value in self.changes})
         return q
 
     def link(self, extra: dict[str, str] | None = None) -> str:

@@ -2,9 +2,10 @@
 import streamlit as st
 
 from mnistcore.figures.training import empty_curve
-from ui import data, state
+from ui import data, experiments, lesson, state
 from ui import limits as lim
 from ui import training as tr
+from ui.export import export_run
 from ui.models import held_model
 from ui.router import route_through_app
 
@@ -18,7 +19,8 @@ limits = lim.load()
 ds = data.current_dataset()
 n_train = len(ds.y_train)
 names = [str(c) for c in ds.class_names]
-notes = tr.read_settings(limits, n_train)
+notes = lesson.read("train", ["preset"] + [p.name for p in tr.setting_params(limits, n_train)])  # hide=, fix=, note=
+notes += tr.read_settings(limits, n_train)
 st.session_state.setdefault(state.TR_CONTINUE, False)
 
 run = tr.settle_active(limits)
@@ -64,8 +66,13 @@ if not training:
     more.toggle("Continue from the current model", disabled=reason is not None, **state.bind(state.TR_CONTINUE),
                 help=f"Not possible now: {reason}." if reason else "Start from the current model's weights "
                      "instead of fresh random ones (the optimizer starts afresh).")
+with more:
+    export_run(config)
 for problem in problems:
     st.error(problem, icon=":material/block:")
+
+with st.empty().container():
+    experiments.try_this("train", locked=training, start=tr.request_start)
 
 runs = st.session_state.get(state.TR_RUNS, [])
 if not training:

@@ -70,10 +70,11 @@ def test_link_names_the_settings_by_their_field_names():
     parts = urlsplit(exp.link())
     assert parts.path == "train"
     query = dict(parse_qsl(parts.query))
-    assert query == {"preset": "seed", "train_size": "10000", "epochs": "3", "lr": "5.0", "try": "lr_too_large"}
+    assert query == {"dataset": "mnist", "preset": "seed", "train_size": "10000", "epochs": "3", "lr": "5.0",
+                     "try": "lr_too_large"}
     fashion = dict(parse_qsl(urlsplit(EXPERIMENTS["fashion"].link()).query))
     assert fashion["dataset"] == "fashion" and fashion["preset"] == "default"
-    assert EXPERIMENTS["shifted_digit"].link() == "draw?try=shifted_digit"
+    assert EXPERIMENTS["shifted_digit"].link() == "draw?dataset=mnist&try=shifted_digit"
 
 
 def test_on_page_keeps_the_home_order():

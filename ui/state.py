@@ -33,6 +33,9 @@ DS_SEED = "ds_seed"              # Dataset page: seed of the random sample in th
 DS_INDEX = "ds_index"            # Dataset page: index (in the split) of the image shown large
 DS_GRID = "ds_grid_select"       # Dataset page: the grid chart's click selection
 PARAMS_READ = "params_read"      # set of page names whose URL parameters were already applied
+LESSONS = "lessons"              # ui.lesson: page -> Lesson (hidden/fixed controls, note) of a lesson link
+EXP_TRIED = "exp_tried"          # ui.experiments: experiment id -> (prediction picked, outcome or None) at its button
+LINK_TRIED = "link_tried"        # ui.lesson: page -> the try= experiment id whose link was last applied there
 TRAINED_MODEL = "trained_model"  # ui.models.HeldModel: the Train page's model, which other pages read
 TR_SETTING = "tr_cfg_"           # Train page: TR_SETTING + a TrainConfig field name holds that setting
 TR_PRESET = "tr_preset"          # Train page: name of the preset last chosen

@@ -10,6 +10,7 @@ from mnistcore import activations, losses, optimizers, schedules
 from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES,
                               PRESET_NOTES, PRESETS, SCHEDULE_NAMES)
 from mnistcore.options import OPTIONS
+from ui import lesson
 from ui import limits as lim
 from ui import state
 from ui.training.settings import (DROPOUT_MAX, FIELDS, MOMENTUM_MAX, PATIENCE_MAX, VAL_SPLIT_MAX,
@@ -27,6 +28,7 @@ LRS = tuple(float(f"{m}e{e}") for e in range(-5, 1) for m in (1, 2, 5))  # 1e-05
 L2S = (0.0, 1e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
 SUBSETS = (500, 1000, 2000, 5000, 10_000, 20_000, 30_000)
 MODES = ("full batch", "mini-batch", "per-sample")
+PAGE = "train"  # the page's name for lesson links (ui/lesson.py)
 
 
 def _options(values: tuple, current, keep=lambda v: True) -> list:
@@ -81,8 +83,10 @@ def formula(tex: str) -> None:
 
 def preset_picker(limits: lim.Limits, n_train: int, locked: bool) -> None:
     """Presets with their sentence, and which settings now differ from the preset."""
+    if not lesson.visible(PAGE, "preset"):
+        return
     left, right = st.columns([1, 3], vertical_alignment="bottom")
-    name = left.selectbox("Preset", list(PRESETS), disabled=locked, **_seed(
+    name = left.selectbox("Preset", list(PRESETS), disabled=locked or lesson.fixed(PAGE, "preset"), **_seed(
         state.WIDGET_PREFIX + state.TR_PRESET, st.session_state[state.TR_PRESET], _on_preset, limits, n_train))
     changed = [f for f in FIELDS if st.session_state[key(f)] != getattr(PRESETS[name], f)]
     right.markdown(PRESET_NOTES.get(name, "") + (f" *Changed since: {', '.join(changed)}.*" if changed else ""))
@@ -95,70 +99,100 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
     running Trainer accepts between epochs.
     """
     s = st.session_state
+
+    def show(name: str) -> bool:  # a lesson link may hide a setting's control, or fix it (ui/lesson.py)
+        return lesson.visible(PAGE, name)
+
+    def off(name: str) -> bool:
+        return locked or lesson.fixed(PAGE, name)
+
     net, opt, data, reg = st.columns(4, gap="medium")
     with net:
         st.markdown("**Network**")
         hidden = s[key("hidden")]
-        st.slider("Hidden layers", 0, limits.max_layers, disabled=locked,
-                  **_seed(_w("depth"), len(hidden), _set_depth))
-        for layer, width in enumerate(hidden):
+        if show("hidden"):
+            st.slider("Hidden layers", 0, limits.max_layers, disabled=off("hidden"),
+                      **_seed(_w("depth"), len(hidden), _set_depth))
+        for layer, width in enumerate(hidden if show("hidden") else ()):
             st.select_slider(f"Units in hidden layer {layer + 1}",
-                             _options(WIDTHS, width, lambda v: v <= limits.max_width), disabled=locked,
+                             _options(WIDTHS, width, lambda v: v <= limits.max_width), disabled=off("hidden"),
                              **_seed(_w(f"width{layer}"), width, _set_width, layer))
         st.caption(f"Layers: {' → '.join(map(str, (784, *hidden, 10)))}")
-        st.selectbox("Activation", ACTIVATION_NAMES, format_func=LABELS.get, disabled=locked,
-                     **state.bind(key("activation")))
+        if show("activation"):
+            st.selectbox("Activation", ACTIVATION_NAMES, format_func=LABELS.get, disabled=off("activation"),
+                         **state.bind(key("activation")))
         formula(activations.ACTIVATIONS[s[key("activation")]].formula)
-        st.selectbox("Initial weights", INIT_NAMES, format_func=LABELS.get, disabled=locked,
-                     **state.bind(key("init")))
+        if show("init"):
+            st.selectbox("Initial weights", INIT_NAMES, format_func=LABELS.get, disabled=off("init"),
+                         **state.bind(key("init")))
     with opt:
         st.markdown("**Loss and optimizer**")
-        st.selectbox("Loss", LOSS_NAMES, format_func=LABELS.get, disabled=locked, **state.bind(key("loss")))
+        if show("loss"):
+            st.selectbox("Loss", LOSS_NAMES, format_func=LABELS.get, disabled=off("loss"), **state.bind(key("loss")))
         formula(losses.LOSSES[s[key("loss")]].formula)
-        st.selectbox("Optimizer", OPTIMIZER_NAMES, format_func=LABELS.get, disabled=locked,
-                     **state.bind(key("optimizer")))
+        if show("optimizer"):
+            st.selectbox("Optimizer", OPTIMIZER_NAMES, format_func=LABELS.get, disabled=off("optimizer"),
+                         **state.bind(key("optimizer")))
         if s[key("optimizer")] == "momentum":
-            st.slider("Momentum μ", 0.0, MOMENTUM_MAX, step=0.01, disabled=locked, **state.bind(key("momentum")))
-            st.checkbox(OPTIONS["nesterov"].label, disabled=locked, help=OPTIONS["nesterov"].help,
-                        **state.bind(key("nesterov")))
+            if show("momentum"):
+                st.slider("Momentum μ", 0.0, MOMENTUM_MAX, step=0.01, disabled=off("momentum"),
+                          **state.bind(key("momentum")))
+            if show("nesterov"):
+                st.checkbox(OPTIONS["nesterov"].label, disabled=off("nesterov"), help=OPTIONS["nesterov"].help,
+                            **state.bind(key("nesterov")))
         nesterov = s[key("optimizer")] == "momentum" and s[key("nesterov")]
         formula(NESTEROV if nesterov else optimizers.OPTIMIZERS[s[key("optimizer")]].formula)
-        st.select_slider("Learning rate η", _options(LRS, s[key("lr")]), format_func=lambda v: f"{v:g}",
-                         help="A log scale: each step multiplies the rate by about 2.", **state.bind(key("lr")))
+        if show("lr"):
+            st.select_slider("Learning rate η", _options(LRS, s[key("lr")]), format_func=lambda v: f"{v:g}",
+                             disabled=lesson.fixed(PAGE, "lr"),
+                             help="A log scale: each step multiplies the rate by about 2.", **state.bind(key("lr")))
     with data:
         st.markdown("**Data and batches**")
-        st.select_slider("Training images", [v for v in _options(SUBSETS, s[key("train_size")], lambda v: v < n_train) if v] + [0],
-                         format_func=lambda v: f"all {n_train:,}" if v == 0 else f"{v:,}", disabled=locked,
-                         help="A seeded random subset, for quick experiments.", **state.bind(key("train_size")))
+        if show("train_size"):
+            st.select_slider("Training images", [v for v in _options(SUBSETS, s[key("train_size")], lambda v: v < n_train) if v] + [0],
+                             format_func=lambda v: f"all {n_train:,}" if v == 0 else f"{v:,}", disabled=off("train_size"),
+                             help="A seeded random subset, for quick experiments.", **state.bind(key("train_size")))
         size = s[key("batch_size")]
         mode = MODES[0] if size == 0 else MODES[2] if size == 1 else MODES[1]
-        st.radio("Batch", MODES, horizontal=True, **_seed(_w("mode"), mode, _set_mode))
-        if mode == MODES[1]:
-            st.select_slider("Batch size B", _options(BATCHES, size), **_seed(_w("batch"), size, _set_batch))
+        if show("batch_size"):
+            st.radio("Batch", MODES, horizontal=True, disabled=lesson.fixed(PAGE, "batch_size"),
+                     **_seed(_w("mode"), mode, _set_mode))
+        if mode == MODES[1] and show("batch_size"):
+            st.select_slider("Batch size B", _options(BATCHES, size), disabled=lesson.fixed(PAGE, "batch_size"),
+                             **_seed(_w("batch"), size, _set_batch))
         formula(BATCH)
-        st.slider("Epochs", 1, limits.max_epochs, disabled=locked, **state.bind(key("epochs")))
-        st.selectbox("Learning-rate schedule", SCHEDULE_NAMES, format_func=LABELS.get, disabled=locked,
-                     **state.bind(key("schedule")))
+        if show("epochs"):
+            st.slider("Epochs", 1, limits.max_epochs, disabled=off("epochs"), **state.bind(key("epochs")))
+        if show("schedule"):
+            st.selectbox("Learning-rate schedule", SCHEDULE_NAMES, format_func=LABELS.get, disabled=off("schedule"),
+                         **state.bind(key("schedule")))
         formula(schedules.FORMULAS[s[key("schedule")]])
     with reg:
         st.markdown("**Regularisation**")
-        st.slider("Dropout p", 0.0, DROPOUT_MAX, step=0.05, disabled=locked, **state.bind(key("dropout")))
+        if show("dropout"):
+            st.slider("Dropout p", 0.0, DROPOUT_MAX, step=0.05, disabled=off("dropout"), **state.bind(key("dropout")))
         if s[key("dropout")] > 0:
             formula(DROPOUT)
-        st.select_slider(OPTIONS["l2"].label, _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
-                         disabled=locked, help=OPTIONS["l2"].help, **state.bind(key("l2")))
+        if show("l2"):
+            st.select_slider(OPTIONS["l2"].label, _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
+                             disabled=off("l2"), help=OPTIONS["l2"].help, **state.bind(key("l2")))
         if s[key("l2")] > 0:
             formula(L2)
-        st.checkbox("Augment: shift ±2 px and rotate the training images", disabled=locked,
-                    **state.bind(key("augment")))
-        st.number_input("Seed", 0, 2**32 - 1, step=1, disabled=locked, **state.bind(key("seed")),
-                        help="Same settings and seed: the same numbers, bit for bit.")
+        if show("augment"):
+            st.checkbox("Augment: shift ±2 px and rotate the training images", disabled=off("augment"),
+                        **state.bind(key("augment")))
+        if show("seed"):
+            st.number_input("Seed", 0, 2**32 - 1, step=1, disabled=off("seed"), **state.bind(key("seed")),
+                            help="Same settings and seed: the same numbers, bit for bit.")
     with st.expander("Advanced: validation, early stopping, precision"):
         a, b, c = st.columns(3)
-        a.slider("Validation split", 0.0, VAL_SPLIT_MAX, step=0.05, disabled=locked, **state.bind(key("val_split")),
-                 help="Share of the training images held out to watch for overfitting.")
-        b.slider("Early stopping patience (epochs, 0 = off)", 0, PATIENCE_MAX, disabled=locked,
-                 **state.bind(key("early_stopping")),
-                 help="Stop when the validation loss has not improved for this many epochs, "
-                      "and keep the best weights. Needs a validation split.")
-        c.radio("Precision", DTYPE_NAMES, horizontal=True, disabled=locked, **state.bind(key("dtype")))
+        if show("val_split"):
+            a.slider("Validation split", 0.0, VAL_SPLIT_MAX, step=0.05, disabled=off("val_split"),
+                     **state.bind(key("val_split")), help="Share of the training images held out to watch for overfitting.")
+        if show("early_stopping"):
+            b.slider("Early stopping patience (epochs, 0 = off)", 0, PATIENCE_MAX, disabled=off("early_stopping"),
+                     **state.bind(key("early_stopping")),
+                     help="Stop when the validation loss has not improved for this many epochs, "
+                          "and keep the best weights. Needs a validation split.")
+        if show("dtype"):
+            c.radio("Precision", DTYPE_NAMES, horizontal=True, disabled=off("dtype"), **state.bind(key("dtype")))

@@ -1,0 +1,102 @@
+"""Lesson links (hide=, fix=, note=), the experiments' buttons and links, Export and the glossary, in
+the app under AppTest."""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+from appserver import open_app
+from mnistcore.experiments import EXPERIMENTS, on_page
+from mnistcore.glossary import GLOSSARY
+from ui import lesson, state
+from ui import training as tr
+
+PAGE = "pages/train.py"
+TIMEOUT = 120
+
+
+def labels(at) -> set[str]:
+    return {w.label for kind in ("slider", "select_slider", "selectbox", "radio", "checkbox", "number_input")
+            for w in at.get(kind)}
+
+
+def widget(at, label: str):
+    return next(w for kind in ("slider", "select_slider", "selectbox", "number_input")
+                for w in at.get(kind) if w.label == label)
+
+
+def warnings(at) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+def test_parse_keeps_known_names_and_names_the_unknown():
+    found, notes = lesson.parse({"hide": "lr, optimizer,,bogus", "fix": "epochs,lr", "note": "x" * 500},
+                                ["lr", "optimizer", "epochs"])
+    assert found.hide == {"lr", "optimizer"} and found.fix == {"epochs"}  # hidden beats fixed
+    assert len(found.note) == lesson.NOTE_MAX and found.note.endswith("…")
+    assert any("bogus" in n for n in notes) and any("cut short" in n for n in notes)
+    assert lesson.parse({}, ["lr"]) == (lesson.Lesson(), [])
+
+
+def test_note_is_plain_text():
+    note = lesson.clean_note("see [this](javascript:alert(1)) **now**\x00\n<b>x</b> :red[y]")
+    shown = lesson.markdown_safe(note)
+    assert "\x00" not in note and "\n" not in note
+    for raw in ("[this]", "](", "**", "<b>", ":red["):
+        assert raw not in shown  # every Markdown character is escaped
+
+
+def test_a_lesson_link_hides_fixes_and_notes_on_the_train_page():
+    at = open_app(PAGE, {"preset": "seed", "hide": "optimizer,lr,nonsense", "fix": "epochs",
+                         "note": "Watch the loss **fall**."}, timeout=TIMEOUT)
+    assert not at.exception
+    shown = labels(at)
+    assert "Optimizer" not in shown and "Learning rate η" not in shown
+    assert "Activation" in shown and "Loss" in shown
+    assert widget(at, "Epochs").disabled and not widget(at, "Activation").disabled
+    assert any("Watch the loss" in i.value and r"\*\*fall\*\*" in i.value for i in at.info)
+    assert "nonsense" in warnings(at)
+    # the hidden settings still apply: the preset's optimizer and learning rate
+    assert at.session_state[tr.key("optimizer")] == "sgd" and at.session_state[tr.key("lr")] == 0.1
+    assert "lr,optimizer" in str(at.query_params["hide"])  # the teacher's link stays in the address bar
+
+
+def test_a_plain_link_hides_nothing():
+    at = open_app(PAGE, {"preset": "seed"}, timeout=TIMEOUT)
+    assert {"Optimizer", "Learning rate η", "Epochs"} <= labels(at)
+    assert "hide" not in warnings(at)
+
+
+def test_every_train_experiment_link_sets_the_page_up_with_its_settings():
+    for exp in on_page("train"):
+        for run in exp.runs[:1]:
+            query = dict(parse_qsl(urlsplit(exp.link()).query))
+            if run.dataset != "mnist":
+                continue  # checked where the data set is installed: test_the_fashion_link
+            at = open_app(PAGE, query, timeout=TIMEOUT)
+            assert not at.exception, exp.id
+            config = run.config()
+            got = {name: at.session_state[tr.key(name)] for name in config.to_dict()}
+            assert got == {**config.to_dict(), "hidden": config.hidden}, exp.id
+            assert not warnings(at), (exp.id, warnings(at))  # nothing in the link was unusable
+
+
+def test_the_button_sets_up_the_run_and_explains_it():
+    exp = EXPERIMENTS["batch_modes"]  # the quickest: one full-batch step on 5,000 images
+    at = open_app(PAGE, {"preset": "default"}, timeout=TIMEOUT)
+    at.radio(key=f"exp_pick_{exp.id}").set_value(exp.predictions[0]).run()
+    next(b for b in at.button if b.key == f"exp_go_{exp.id}").click().run()
+    assert not at.exception
+    config = exp.runs[0].config()
+    assert at.session_state[tr.key("batch_size")] == 0 and at.session_state[tr.key("train_size")] == 5000
+    runs = at.session_state[state.TR_RUNS]
+    assert runs and runs[-1].config == config
+    text = "\n".join(m.value for m in at.markdown) + "\n".join(i.value for i in at.info)
+    assert f"Your run #{runs[-1].number}" in text
+    assert "What happens" in text and exp.explanation[:40] in text
+
+
+def test_glossary_on_every_page():
+    at = open_app("pages/home.py", timeout=TIMEOUT)
+    text = "\n".join(m.value for m in at.markdown)
+    for term in list(GLOSSARY)[:5]:
+        assert f"**{term}**" in text
