@@ -53,3 +53,24 @@ def test_train_draws_live_and_stop_keeps_the_run(page: Page, app_url: str):
     expect(main.get_by_test_id("stMetric").filter(has_text="Test accuracy")).to_be_visible()
     expect(main.get_by_text("Runs so far")).to_be_visible()
     expect(main.get_by_test_id("stDataFrame")).to_be_visible()
+
+
+def test_the_charts_are_in_view_when_a_run_starts_and_the_header_stop_ends_it_clearly(page: Page, app_url: str):
+    """At 1400x1000 the live charts come into view on Train; Streamlit's own header Stop ends in a
+    clear state (the run stopped and kept), not a page frozen mid-run until the next click."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    open_page(page, app_url, LONG_RUN)
+    main = page.get_by_test_id("stMain")
+    main.get_by_role("button", name="Train", exact=True).click()
+    wait_for_points(page, 0)
+    chart = main.get_by_test_id("stPlotlyChart").first
+    box = chart.bounding_box()
+    assert box is not None and box["y"] + box["height"] / 2 < 1000, box   # on screen without scrolling
+    expect(main.get_by_test_id("stProgress")).to_be_in_viewport()
+
+    page.get_by_test_id("stStatusWidget").get_by_role("button", name="Stop").click()
+    expect(main.get_by_text(re.compile(r"Run #1 stopped at epoch [\d.]+ of 100"))).to_be_visible()
+    expect(main.get_by_role("button", name="Stop", exact=True)).to_have_count(0)
+    expect(main.get_by_role("button", name="Train", exact=True)).to_be_enabled()
+    wait_for_app(page)
+    assert_no_exception(page)
