@@ -25,7 +25,7 @@ from .activations import ACTIVATIONS
 # every network that can be trained can be saved and loaded again.
 from .config import MAX_PARAMETERS, N_CLASSES, N_INPUTS, TrainConfig
 from .data.dataset import DataError
-from .data.guards import ZIP_MAGIC, npy_header, zip_entries
+from .data.guards import ZIP_MAGIC, check_zip_members, npy_header
 from .losses import LOSSES
 from .model import MLP
 
@@ -93,7 +93,7 @@ def load_model(source: str | os.PathLike | bytes, name: str | None = None) -> tu
         if not start.startswith(ZIP_MAGIC):   # np.load would read a lone .npy whole, or quote
             raise ModelFileError(f"{name}: {_not_a_zip(start)}")   # NumPy's advice on pickles
         try:
-            zip_entries(f, name)   # before ZipFile makes an object for each of a million members
+            check_zip_members(f, name)   # before ZipFile makes an object for each of a million members
             npz = np.load(f, allow_pickle=False)
         except DataError as e:
             raise ModelFileError(str(e)) from None
@@ -145,10 +145,11 @@ def _opened(source, name: str):
         raise ModelFileError(f"{name}: no such file") from None
     except OSError as e:
         raise ModelFileError(f"{name}: cannot be read ({e.strerror or e})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ModelFileError(f"{name}: not a regular file (a folder, a pipe or a device); "
+                             "expected a .npz model file")
     with open(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ModelFileError(f"{name}: not a regular file (a folder, a pipe or a device); "
-                                 "expected a .npz model file")
         yield f
 
 

@@ -366,3 +366,21 @@ def test_any_csv_made_of_odd_cells_is_data_or_one_data_error(cells, rows, newlin
     else:
         assert images.dtype == np.uint8 and images.shape[1:] == (28, 28)
         assert labels is None or (labels.max(initial=0) <= 9 and len(labels) == len(images))
+
+
+# --- files that are not files --------------------------------------------------------------------
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path):
+    """Opening a FIFO that no one writes to would block forever; each reader refuses it at once."""
+    import os
+    from mnistcore.predict import read_image_file
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match=r"not a regular file"):
+        load_model(fifo)
+    with pytest.raises(DataError, match=r"not a regular file"):
+        data.read_npz(fifo)
+    with pytest.raises(ValueError, match=r"not a regular file"):
+        read_image_file(fifo)
+    with pytest.raises(ModelFileError, match=r"not a regular file"):
+        load_model(tmp_path)

@@ -3,8 +3,8 @@
 - ``read_input``: bytes from bytes, a path or a file object, at most ``MAX_BYTES`` (a path is
   checked with fstat first; a FIFO or device is refused, never read, since it may never end);
 - ``gunzip``: gzip members inflated up to a limit, so a gzip bomb is an error, not a full machine;
-- ``zip_entries``: the member count and central-directory size of a zip (.npz) from its end
-  record, before ``zipfile`` builds one object per member;
+- ``check_zip_members``: the member count and central-directory size of a zip (.npz) from its
+  end record, before ``zipfile`` builds one object per member;
 - ``npy_header``: the shape and dtype of a .npy array from its header, before its data is read:
   the one .npy header guard, shared by the .npz data reader and ``mnistcore.checkpoint``.
 """
@@ -109,7 +109,7 @@ def maybe_gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
     return gunzip(data, name, limit) if data[:2] == GZIP_MAGIC else data
 
 
-def zip_entries(f, what: str) -> None:
+def check_zip_members(f, what: str) -> None:
     """Refuse a zip archive (seekable binary file `f`) with too many members, from its end record.
 
     ``zipfile.ZipFile`` reads the whole central directory into one Python object per member

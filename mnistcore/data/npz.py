@@ -1,8 +1,9 @@
 """Keras-style ``mnist.npz``: a zip of .npy arrays x_train, y_train (and x_test, y_test).
 
-Nothing is inflated or unpickled before it is checked: the member count from the zip's end record
-(``guards.zip_entries``), then each array's .npy header (``guards.npy_header``): objects, non-integer
-dtypes and sizes that lie are refused before their data is read. Loaded with allow_pickle=False.
+Nothing is inflated or unpickled before it is checked: the member count from the zip's end
+record (``guards.check_zip_members``), then each array's .npy header (``guards.npy_header``):
+objects, non-integer dtypes and sizes that lie are refused before their data is read. Loaded
+with allow_pickle=False.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from . import guards
 from .dataset import COLS, PIXELS, ROWS, Dataset, DataError, checked_labels, class_names_for
-from .guards import ZIP_MAGIC, mb, npy_header, read_input, zip_entries
+from .guards import ZIP_MAGIC, check_zip_members, mb, npy_header, read_input
 from .files import SPLITS
 from .idx import pair
 
@@ -41,7 +42,7 @@ def parse_npz(data: bytes, name: str) -> Dataset:
                             "Save plain arrays with np.savez instead")
         raise DataError(f"{name}: not a .npz file (a zip archive of .npy arrays)")
     try:
-        zip_entries(io.BytesIO(data), name)
+        check_zip_members(io.BytesIO(data), name)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
             keys = [k for k in SPLITS if k in members]
