@@ -1,5 +1,6 @@
 """Home: what the app teaches, the order to visit the pages, and where the data comes from."""
 import streamlit as st
+from ui.experiments import home_section
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
@@ -28,6 +29,8 @@ The data set used by every page is chosen in the sidebar. Each page's settings a
 address bar, so a link reproduces what you see.
 """
 )
+
+home_section()  # the guided experiments as links, and the lesson-link form
 
 st.subheader("Data and credits")
 st.markdown(

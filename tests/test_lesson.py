@@ -100,3 +100,24 @@ def test_glossary_on_every_page():
     text = "\n".join(m.value for m in at.markdown)
     for term in list(GLOSSARY)[:5]:
         assert f"**{term}**" in text
+
+
+def test_home_lists_every_experiment_and_makes_a_lesson_link():
+    from mnistcore.experiments import EXPERIMENTS_LIST
+    at = open_app("pages/home.py", timeout=TIMEOUT)
+    assert not at.exception
+    links = at.get("page_link")
+    assert len(links) == len(EXPERIMENTS_LIST)
+    first = links[0].proto
+    assert dict(parse_qsl(first.query_string)) == {**EXPERIMENTS_LIST[0].runs[0].query(), "try": "lr_too_large"}
+    at.multiselect[0].set_value(["optimizer", "lr"])
+    at.text_input[0].set_value("Only the learning rate changes.")
+    next(b for b in at.button if b.label == "Make the link").click().run()
+    code = at.code[0].value
+    path, query = code.split("?", 1)
+    assert path == "/train"
+    q = dict(parse_qsl(query))
+    assert q["hide"] == "lr,optimizer" and q["note"] == "Only the learning rate changes."
+    assert q["preset"] == "default" and q["lr"] == "0.002"  # the visitor's current settings (the defaults)
+    found, notes = lesson.parse(q, [p for p in q if p not in ("hide", "fix", "note")])
+    assert found.hide == {"lr", "optimizer"} and not notes

@@ -135,3 +135,9 @@ def experiment_list() -> None:
         run = exp.runs[0]
         st.page_link(f"pages/{run.page}.py", label=f"{n}. {exp.title} ({PAGE_TITLES.get(run.page, run.page)})",
                      query_params={**run.query(), lesson.TRY: exp.id}, icon=":material/science:")
+
+
+def home_section() -> None:
+    """The Home page's part: every experiment as a link, then the teachers' lesson-link form."""
+    experiment_list()
+    lesson.train_lesson_form()

@@ -160,3 +160,15 @@ def lesson_link_form(page: str, settings: Mapping[str, str], names: Collection[s
             st.code("/" + link(page, settings, lesson), language=None, wrap_lines=True)
             st.caption("Add it to this app's address (everything before the first `/`), e.g. "
                        "`https://your-app.streamlit.app/train?...`.")
+
+
+def train_lesson_form() -> None:
+    """The lesson-link form for the Train page, from this visitor's current Train settings."""
+    from ui import data, limits as lim, training as tr  # here: ui.training's widgets import this module
+    limits, n_train = lim.load(), len(data.current_dataset().y_train)
+    params = [tr.preset_param(), *tr.setting_params(limits, n_train)]
+    settings = {"dataset": st.session_state.get(state.DATASET, "mnist")}
+    if settings["dataset"] == state.UPLOADED:
+        settings["dataset"] = "mnist"  # an upload cannot be linked
+    settings.update({p.name: p.to_url(st.session_state.get(p.key, p.default)) for p in params})
+    lesson_link_form("train", settings, [p.name for p in params])
