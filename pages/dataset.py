@@ -21,7 +21,9 @@ def parse_class(text: str) -> int:
 
 SPLIT = state.Param("split", state.DS_SPLIT, "train", state.choice("train", "test"))
 CLASS = state.Param("class", state.DS_CLASS, -1, parse_class, to_url=class_text)
-SEED = state.Param("seed", state.DS_SEED, 0, state.integer(0, 2**32 - 1))
+SEED_MAX = 2**32 - 1   # NumPy's seeds; the box takes any whole number and says when one is outside
+SEED = state.Param("seed", state.DS_SEED, 0, state.integer(0, SEED_MAX))
+SEED_NOTE = "ds_seed_note"   # why the seed typed was replaced (shown once)
 INDEX = state.Param("index", state.DS_INDEX, None, state.integer(0), default_text="the first image of the grid")
 PARAMS = [SPLIT, CLASS, SEED, INDEX]
 
@@ -29,6 +31,16 @@ PARAMS = [SPLIT, CLASS, SEED, INDEX]
 def new_grid() -> None:
     """A new grid shows its own first image large, unless the visitor picks another."""
     st.session_state[state.DS_INDEX] = None
+
+
+def seed_typed() -> None:
+    """A seed typed outside 0..2^32-1 is replaced by its remainder, and the box shows that value."""
+    typed = st.session_state[state.DS_SEED]
+    if not 0 <= typed <= SEED_MAX:
+        st.session_state[state.DS_SEED] = typed % (SEED_MAX + 1)
+        st.session_state[SEED_NOTE] = (f"Seed {typed:,} is outside 0 to {SEED_MAX:,}; using "
+                                       f"{st.session_state[state.DS_SEED]:,} (its remainder after division by 2³²).")
+    new_grid()
 
 
 def shuffle() -> None:
@@ -45,15 +57,18 @@ def pick_from_grid() -> None:
 
 st.title("Dataset")
 st.caption("What the network learns from: 28x28 grayscale images, each with the class it shows.")
-notes = state.read_params("dataset", PARAMS)
+from_link = "dataset" not in st.session_state.get(state.PARAMS_READ, set())   # this run applies the link
+notes = state.read_params("dataset", PARAMS)   # what the link asked for and could not get
+changes = []                                   # what this data set cannot show, said apart from the link
 ds = data.current_dataset()
+title = data.label(st.session_state.get(state.DATASET, ds.name), st.session_state.get(state.UPLOAD))
 names = ds.class_names
 splits = ["train", "test"] if len(ds.x_test) else ["train"]
 if st.session_state[state.DS_SPLIT] not in splits:
-    notes.append(f"{ds.name} has no test split; showing train.")
+    changes.append(f"{title} has no test split; showing train.")
     st.session_state[state.DS_SPLIT] = "train"
 if st.session_state[state.DS_CLASS] >= len(names):
-    notes.append(f"class {st.session_state[state.DS_CLASS]} does not exist in {ds.name}; showing all.")
+    changes.append(f"Class {st.session_state[state.DS_CLASS]} does not exist in {title}; showing all classes.")
     st.session_state[state.DS_CLASS] = -1
 
 with st.expander("Upload your own data set", icon=":material/upload:"):
@@ -63,20 +78,26 @@ c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
 split = c1.radio("Split", splits, horizontal=True, **state.bind(state.DS_SPLIT, then=new_grid))
 cls = c2.selectbox("Class", [-1, *range(len(names))], format_func=lambda c: "All classes" if c < 0 else names[c],
                    **state.bind(state.DS_CLASS, then=new_grid))
-seed = c3.number_input("Sample seed", 0, 2**32 - 1, step=1, **state.bind(state.DS_SEED, then=new_grid))
+seed = c3.number_input("Sample seed", step=1, help=f"Any whole number from 0 to {SEED_MAX:,}: the same seed "
+                       "gives the same grid.", **state.bind(state.DS_SEED, then=seed_typed))
 c4.button("Shuffle", on_click=shuffle, icon=":material/shuffle:", width="stretch")
 
 images, labels = (ds.x_train, ds.y_train) if split == "train" else (ds.x_test, ds.y_test)
 shown = figs.sample_indices(labels, N_SAMPLES, seed, None if cls < 0 else cls)
 index = st.session_state[state.DS_INDEX]
 if index is not None and index >= len(images):
-    notes.append(f"image {index} is beyond the {len(images):,} images of the {split} split; "
-                 "showing the first image of the grid.")
+    (notes if from_link else changes).append(
+        f"{'image' if from_link else 'Image'} {index} is beyond the {len(images):,} images of the {split} "
+        "split; showing the first image of the grid.")
     index = None
 if index is None:
     index = int(shown[0]) if len(shown) else 0
 st.session_state[state.DS_INDEX] = index
 state.show_notes(notes)
+if SEED_NOTE in st.session_state:
+    changes.append(st.session_state.pop(SEED_NOTE))
+if changes:
+    st.info("\n\n".join(changes), icon=":material/info:")
 state.write_params(PARAMS)
 
 st.subheader(f"{len(shown)} random {split} images" + ("" if cls < 0 else f" of class {names[cls]}"))
@@ -95,11 +116,15 @@ picture.plotly_chart(figs.image_heatmap(image, height=490), config={"displayMode
 with about:
     st.number_input("Image index in the split", 0, len(images) - 1, step=1, **state.bind(state.DS_INDEX))
     st.markdown(f"Label: **{names[labels[index]]}** ({split} split, {len(images):,} images)")
-    st.markdown(f"The picture is 28 x 28 = 784 numbers from 0 (black) to 255 (white); "
-                f"{int((image > 0).sum())} of them are not 0.")
+    st.markdown(f"The picture is 28 x 28 = 784 numbers from 0 to 255: in the files 0 is the background "
+                f"and 255 full ink; {int((image > 0).sum())} of them are not 0. The app draws ink white on "
+                "black, as MNIST is usually shown; that is only a choice of colours.")
     st.markdown("The network reads them row after row as one vector of 784 inputs "
                 "$x_1, \\dots, x_{784}$, each pixel value $p_i$ scaled to [0, 1]:")
     st.latex(r"x_i = \frac{p_i}{255}")
+    st.caption("Why divide by 255: the weights start small, sized for inputs of about 1 (see the Train "
+               "page's init). Raw values up to 255 would make each sum z = xW + b 255 times larger, "
+               "saturating sigmoids and needing a learning rate 255 times smaller.")
 
 st.header("Classes")
 train_stats, test_stats = data.split_stats(ds, "train"), data.split_stats(ds, "test")
@@ -139,5 +164,5 @@ log_y = st.toggle("Logarithmic count axis", value=True)
 st.plotly_chart(figs.pixel_histogram_figure(stats.pixels, log_y=log_y))
 total = max(int(stats.pixels.sum()), 1)
 st.caption(f"All {total:,} pixels of the {split} split: {100 * stats.pixels[0] / total:.0f}% are exactly 0, "
-           f"the black background, and {100 * stats.pixels[128:].sum() / total:.0f}% are brighter than "
+           f"the background, and {100 * stats.pixels[128:].sum() / total:.0f}% are more than half ink ("
            "half (128 and up); the rest lie in between, mostly at the soft edges of shapes.")

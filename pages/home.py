@@ -25,8 +25,9 @@ while it learns to read handwritten digits. Every number you see is computed liv
 6. **Draw**: draw a digit and see what the network sees (the drawing turned into an MNIST-style
    28x28 image) and what it thinks (the probability of each class).
 
-The data set used by every page is chosen in the sidebar. Each page's settings are kept in the
-address bar, so a link reproduces what you see.
+The data set used by every page is chosen in the sidebar. Most settings that define a page's view
+are kept in the address bar, so a link reproduces what you see; what you train, draw or upload stays
+in this browser session only, and a link cannot carry it.
 """
 )
 

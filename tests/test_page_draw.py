@@ -91,6 +91,8 @@ def test_toggle_shows_the_naive_prediction(at):
     at.toggle(key="draw_raw").set_value(True).run()
     assert not at.exception
     assert metric(at, "Without preprocessing") is not None
+    at.toggle(key="draw_inside").set_value(True).run()
+    assert not at.exception and len(at.get("plotly_chart")) > 4   # + activations and weights
     at.toggle(key="draw_times_x").set_value(True).run()
     assert not at.exception
 

@@ -122,6 +122,10 @@ def _on_upload() -> None:
     if not files:  # the visitor removed the files from the widget: keep the data set
         return
     error = accept_upload([(f.getvalue(), f.name) for f in files])
+    if error is not None:
+        names = ", ".join(f.name for f in files)
+        error += (f". Every file in the box ({names}) is read together: remove the ones that are not part of "
+                  "the data set (the × beside each), then add the right ones")
     st.session_state[state.UPLOAD_ERROR] = error
     if error is None:
         # A fresh, empty uploader: the widget would otherwise keep a second copy of the bytes
@@ -146,8 +150,27 @@ def upload_widget() -> None:
         st.error(f"That file was not used: {error}", icon=":material/error:")
     elif state.UPLOAD in st.session_state:
         ds = st.session_state[state.UPLOAD]
-        st.success(f"Using {ds.name}: {len(ds.x_train):,} training and {len(ds.x_test):,} test images.",
+        st.success(f"Using {ds.name}: {len(ds.x_train):,} training and {len(ds.x_test):,} test images. "
+                   "An upload stays in this browser session: a link to this page cannot carry it.",
                    icon=":material/check:")
+    with st.expander("The IDX format, as MNIST ships it"):
+        st.markdown(IDX_TEXT)
+
+
+IDX_TEXT = """\
+An IDX file is a short header, then the values one byte each, row after row.
+
+| bytes | images file (`train-images-idx3-ubyte`) | labels file (`train-labels-idx1-ubyte`) |
+|---|---|---|
+| 0-3 | magic number `00 00 08 03`: unsigned bytes (08), 3 dimensions | `00 00 08 01`: unsigned bytes, 1 dimension |
+| 4-7 | number of images, e.g. 60,000 | number of labels, e.g. 60,000 |
+| 8-15 | rows (28), then columns (28) | (the labels start at byte 8) |
+| 16- | the pixels, 784 per image, 0 = background, 255 = ink | one label per byte, 0-9 |
+
+The counts are 4-byte integers in big-endian order (most significant byte first), so the header is
+16 bytes for images and 8 for labels. Files may be gzipped (`.gz`); the reader checks the magic number,
+the counts and the file length before using anything.
+"""
 
 
 # --- what the Dataset page's charts show, computed once per data set ----------------------------
