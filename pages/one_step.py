@@ -49,7 +49,8 @@ def phase_view(model, rec, names) -> None:
     c[0].button("Previous phase", icon=":material/arrow_back:", on_click=move, args=(-1,), disabled=phase == PHASES[0])
     c[1].button("Next phase", icon=":material/arrow_forward:", on_click=move, args=(1,), disabled=phase == PHASES[-1])
     c[2].button("Play", icon=":material/play_arrow:", on_click=play, help="Each phase in turn, slowly")
-    c[3].markdown(" → ".join(f"**:orange[{p}]**" if p == phase else p for p in PHASES))
+    c[3].markdown(f"Phase {PHASES.index(phase) + 1} of {len(PHASES)}: **{phase}** &nbsp; ("
+                  + " → ".join(f"**:orange[{p}]**" if p == phase else p for p in PHASES) + ")")
     state.write_params([one_step.PHASE])
     sizes, unit = model.sizes, st.session_state.get(state.OS_UNIT)
     if unit is not None and not (0 <= unit[0] < len(sizes) and 0 <= unit[1] < sizes[unit[0]]):

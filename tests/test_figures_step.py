@@ -69,7 +69,7 @@ def test_network_figure_narrow_shows_every_hidden_and_output_unit_and_is_clickab
     assert max(units_trace.marker.size) == 18 and sorted(units_trace.marker.size)[-2] == 12   # one ringed unit
     notes = [a.text for a in f.layout.annotations]
     assert "+772 more" in notes and not any("+" in n and "more" in n and n != "+772 more" for n in notes)
-    assert "phase: Forward" in f.layout.title.text
+    assert f.layout.meta == {"phase": "Forward"}
     assert any(t.mode == "lines" for t in f.data)
 
 

@@ -37,7 +37,7 @@ def text(at: AppTest) -> str:
 
 def diagram(at: AppTest) -> dict:
     specs = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
-    return next(s for s in specs if str(s["layout"].get("title", {}).get("text", "")).startswith("phase:"))
+    return next(s for s in specs if s["layout"].get("meta", {}).get("phase"))
 
 
 def custom(trace: dict) -> list:

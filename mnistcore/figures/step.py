@@ -129,8 +129,10 @@ def network_figure(nodes: Sequence[np.ndarray], edges: Sequence[np.ndarray], uni
         out = n_layers - 1
         annotations += [dict(x=out + 0.08, y=ys[out][k], text=class_names[int(j)], showarrow=False, xanchor="left")
                         for k, j in enumerate(units[out])]
-    fig.update_layout(title=dict(text=f"phase: {phase}", font_size=14), height=height, annotations=annotations,
-                      margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white", clickmode="event+select",
+    # The phase is named in the layout's meta, not in a title: the page names it above the chart, and
+    # a title changed by quick fragment reruns (Play) was left drawn over its successor.
+    fig.update_layout(meta={"phase": phase}, height=height, annotations=annotations,
+                      margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white", clickmode="event+select",
                       dragmode=False)
     fig.update_xaxes(visible=False, range=[-0.3, n_layers - 0.6])
     fig.update_yaxes(visible=False, range=[-1.25, 1.25])

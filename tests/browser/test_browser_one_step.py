@@ -1,0 +1,64 @@
+"""The One step page in a real browser: play the phases, click a unit on the diagram and read its
+sum, see the loss fall after the update, and check the gradient. Server and browser come from
+tests/conftest.py."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from streamlit_page import assert_no_exception, open_page, wait_for_app
+
+LINK = "one_step?dataset=mnist&index=0&net=fresh&seed=0&hidden=16&eta=0.1&phase=Forward&B=1"
+
+
+def diagram(page: Page):
+    return page.locator(".st-key-os_diagram").locator('[data-testid="stPlotlyChart"]')
+
+
+def phase_title(page: Page):
+    """The line above the diagram that names the phase shown, e.g. "Phase 2 of 4: Loss (...)"."""
+    return page.get_by_text(re.compile(r"^Phase \d of 4: "))
+
+
+def test_play_walks_the_phases_and_the_loss_falls(page: Page, app_url: str):
+    open_page(page, app_url, LINK)
+    expect(phase_title(page)).to_have_text(re.compile(r"^Phase \d of 4: Forward "))
+    expect(page.get_by_text(re.compile(r"\d+ of 16 units are on"))).to_be_visible()
+    page.get_by_role("button", name="Play").click()
+    expect(phase_title(page)).to_have_text(re.compile(r"^Phase \d of 4: Loss "))
+    expect(phase_title(page)).to_have_text(re.compile(r"^Phase \d of 4: Backward "))
+    expect(phase_title(page)).to_have_text(re.compile(r"^Phase \d of 4: Update "))
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"the loss on this image fell from \d+\.\d{4} to \d+\.\d{4}"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]phase=Update\b"))
+    page.get_by_role("button", name="Previous phase").click()
+    expect(phase_title(page)).to_have_text(re.compile(r"^Phase \d of 4: Backward "))
+    expect(page.get_by_text(re.compile(r"the p.s cancel and leave p - t"))).to_be_visible()
+    page.get_by_role("button", name="Next phase").click()
+    expect(phase_title(page)).to_have_text(re.compile(r"^Phase \d of 4: Update "))
+    assert_no_exception(page)
+
+
+def test_clicking_a_unit_writes_out_its_sum(page: Page, app_url: str):
+    open_page(page, app_url, LINK.replace("phase=Forward", "phase=Backward"))
+    points = diagram(page).locator("g.trace.scatter path.point")
+    expect(points).to_have_count(16 + 16 + 10)          # 16 sampled pixels, every hidden unit, 10 outputs
+    box = points.nth(16 + 3).bounding_box()             # the fourth hidden unit: unit 3
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_text("hidden unit 3 of layer 1")).to_be_visible()
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"z = -?\d+\.\d{4}")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"delta = -?\d+\.\d{4}")).first).to_be_visible()
+    box = points.nth(16 + 16 + 5).bounding_box()        # output 5
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_text(re.compile(r"delta = p - t = \d\.\d{4} - [01]"))).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_gradient_check_is_below_one_in_a_million(page: Page, app_url: str):
+    open_page(page, app_url, LINK)
+    page.get_by_role("button", name="Check the gradient").click()
+    expect(page.get_by_text(re.compile(r"Largest relative error \d\.\de-\d\d"))).to_be_visible()
+    expect(page.get_by_text("below 1e-6", exact=False)).to_be_visible()
+    assert_no_exception(page)
