@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from appserver import open_app
+from mnistcore.config import PRESETS
 from mnistcore.experiments import EXPERIMENTS, on_page
 from mnistcore.glossary import GLOSSARY
 from ui import lesson, state
@@ -118,6 +119,6 @@ def test_home_lists_every_experiment_and_makes_a_lesson_link():
     assert path == "/train"
     q = dict(parse_qsl(query))
     assert q["hide"] == "lr,optimizer" and q["note"] == "Only the learning rate changes."
-    assert q["preset"] == "default" and q["lr"] == "0.002"  # the visitor's current settings (the defaults)
+    assert q["preset"] == "default" and float(q["lr"]) == PRESETS["default"].lr  # the current settings: the defaults
     found, notes = lesson.parse(q, [p for p in q if p not in ("hide", "fix", "note")])
     assert found.hide == {"lr", "optimizer"} and not notes
