@@ -620,7 +620,7 @@ def test_a_run_the_engine_refuses_to_start_keeps_everything(trained_page, monkey
 
     def refuse(*args, **kwargs):
         raise ValueError("train_size 500 is larger than the 3 training images")
-    monkeypatch.setattr(tr, "Trainer", refuse)     # what the engine says of settings it cannot use
+    monkeypatch.setattr("ui.live_run.Trainer", refuse)  # what the engine says of settings it cannot use
     button(at, "Train").click()
     at.run()
     no_exception(at)
