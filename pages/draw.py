@@ -11,6 +11,7 @@ from mnistcore.preprocess import EmptyImageError, canvas_image, display_image, l
 from ui import state
 from ui.data import label
 from ui.models import held_model, shipped_model
+from ui.one_step import open_with_drawing
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
@@ -110,6 +111,9 @@ def reader() -> None:
         k = int(p.argmax())
         st.metric("Prediction", names[k], f"probability {p[k]:.1%}", delta_color="off", delta_arrow="off")
         st.caption(f"{ms:.0f} ms from the drawing arriving to the prediction")
+        if st.button("Wrong? Teach it your digit", icon=":material/school:", key="draw_teach",
+                     help="Give the right label and watch a few training steps on your drawing (One step page)"):
+            open_with_drawing(x, "trained" if choice == YOURS else "ready")
 
     st.plotly_chart(fig.probability_figure(p, names), config={"displayModeBar": False})
     st.latex(r"p = \mathrm{softmax}(z), \quad p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}")

@@ -194,3 +194,23 @@ def test_fashion_mnist_names_its_classes():
     names = data.load("fashion").class_names
     assert any(n in text(at) for n in names)
     assert f"training image #0, a {names[data.load('fashion').y_train[0]]}" in text(at)
+
+
+def test_the_draw_pages_button_brings_the_drawing_here(mnist):
+    """Draw -> "Wrong? Teach it your digit": the drawing, as the network saw it, with the same model."""
+    import base64 as b64
+    import io
+
+    from PIL import Image
+    at = ok(open_app("pages/draw.py", timeout=TIMEOUT))
+    digit = np.kron(mnist.x_test[259], np.ones((10, 10), np.uint8))          # a 6, drawn 280x280
+    rgba = np.dstack([digit] * 3 + [np.full_like(digit, 255)])
+    buf = io.BytesIO()
+    Image.fromarray(rgba).save(buf, format="PNG")
+    at.session_state["draw_canvas"] = {"drawing": {"raw": {"objects": []},
+                                                   "data": "data:image/png;base64," + b64.b64encode(buf.getvalue()).decode()}}
+    ok(at.run())
+    ok(button(at, "Wrong? Teach it your digit").click().run())
+    assert at.session_state[state.OS_SOURCE] == "drawing" and at.session_state[state.OS_NET] == "ready"
+    assert at.session_state[state.OS_DRAWN].shape == (28, 28)
+    assert "One step" in at.title[0].value and "your drawing" in text(at)
