@@ -84,8 +84,9 @@ class Adam:
     m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
     m_hat = m / (1 - b1^t);  s_hat = s / (1 - b2^t);  w <- w - eta m_hat / (sqrt(s_hat) + eps).
 
-    eps is added outside the square root of the bias-corrected s_hat, as in the paper (folding
-    the correction into the step size instead would move eps: 3e-7 at the first step, not 1e-8).
+    eps is added outside the square root of the bias-corrected s_hat, as in the paper. (Folding
+    the correction into the step size and leaving eps as it is would move eps: at the first step
+    it would act like 3e-7, not 1e-8; ``step`` scales eps with it, so the number is the paper's.)
     """
 
     label = "Adam"
@@ -112,7 +113,8 @@ class Adam:
     def step(self, grads: list[np.ndarray], lr: float) -> None:
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        m_correction, s_correction = 1 - b1 ** self.t, 1 - b2 ** self.t
+        root_s_correction = math.sqrt(1 - b2 ** self.t)
+        lr_t = lr * root_s_correction / (1 - b1 ** self.t)
         for w, g, m, s in zip(self.params, grads, self.m, self.s):
             m *= b1
             m += (1 - b1) * g
@@ -120,12 +122,13 @@ class Adam:
             np.multiply(g, g, out=g)
             g *= 1 - b2
             s += g
-            # g is free now: reuse it for sqrt(s_hat) + eps, then for eta m_hat / that.
-            np.divide(s, s_correction, out=g)
-            np.sqrt(g, out=g)
-            g += self.eps
+            # g is free now: reuse it for the step. eta m_hat / (sqrt(s_hat) + eps) is, multiplied
+            # through by sqrt(1 - b2^t), eta_t m / (sqrt(s) + eps sqrt(1 - b2^t)) with
+            # eta_t = eta sqrt(1 - b2^t) / (1 - b1^t): the same number, one pass fewer.
+            np.sqrt(s, out=g)
+            g += self.eps * root_s_correction
             np.divide(m, g, out=g)
-            g *= lr / m_correction      # eta m_hat / (sqrt(s_hat) + eps)
+            g *= lr_t
             w -= g
 
 
