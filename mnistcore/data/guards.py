@@ -22,6 +22,7 @@ import numpy as np
 from .dataset import DataError
 
 MAX_BYTES = 200 * 2**20     # largest file (after decompression) we agree to read: MNIST is 47 MB
+INFLATE_STEP = 2**20        # bytes inflated per zlib call
 MAX_ZIP_MEMBERS = 64        # a data .npz holds 4 arrays, a model 2 per layer and its meta
 MAX_ZIP_DIRECTORY = 2**20   # bytes of zip central directory: ~100 per member; 1 MB is far more
 GZIP_MAGIC = b"\x1f\x8b"
@@ -40,7 +41,7 @@ def mb(n: int) -> str:
 def read_input(source, name: str | None) -> tuple[bytes, str]:
     """(bytes, name for messages) from bytes, a path, or a binary file object (e.g. an upload)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data, name = bytes(source), name or "data"
+        data, name = (source if isinstance(source, bytes) else bytes(source)), name or "data"
     elif isinstance(source, (str, os.PathLike)):
         name = name or str(source)
         try:
@@ -76,30 +77,36 @@ def read_input(source, name: str | None) -> tuple[bytes, str]:
     return data, name
 
 
-def gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
+def gunzip(data: bytes, name: str, limit: int | None = None) -> bytearray:
     """The decompressed bytes of a gzip file (one or more members), at most `limit` of them.
 
     The limit makes a gzip bomb (a small file that inflates to gigabytes) a clear error instead of
-    an exhausted machine. zlib also checks each member's CRC-32 and length.
+    an exhausted machine. zlib also checks each member's CRC-32 and length. Inflated in pieces of
+    ``INFLATE_STEP`` into one growing bytearray, so the peak is about the output itself: zlib's
+    one-call output is gathered in blocks and joined, twice the output at the end.
     """
     limit = MAX_BYTES if limit is None else limit
-    parts, size, rest = [], 0, data
+    out, rest = bytearray(), data
     while True:
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # 16+: expect a gzip header
-        try:
-            out = inflater.decompress(rest, limit - size + 1)
-        except zlib.error as e:
-            raise DataError(f"{name}: damaged gzip data ({e})") from None
-        size += len(out)
-        if size > limit:
-            raise DataError(f"{name}: decompresses to more than {mb(limit)}; refusing it "
-                            "(too big for an MNIST-sized file, or a gzip bomb)")
+        pending = rest
+        while not inflater.eof:
+            try:
+                piece = inflater.decompress(pending, INFLATE_STEP)
+            except zlib.error as e:
+                raise DataError(f"{name}: damaged gzip data ({e})") from None
+            out += piece
+            if len(out) > limit:
+                raise DataError(f"{name}: decompresses to more than {mb(limit)}; refusing it "
+                                "(too big for an MNIST-sized file, or a gzip bomb)")
+            pending = inflater.unconsumed_tail
+            if not piece and not pending:
+                break
         if not inflater.eof:  # all input consumed, the stream not finished
             raise DataError(f"{name}: truncated: the gzip data ends early (an incomplete download?)")
-        parts.append(out)
         rest = inflater.unused_data
         if not rest.strip(b"\0"):  # gzip tolerates zero padding after the last member
-            return parts[0] if len(parts) == 1 else b"".join(parts)
+            return out
         if not rest.startswith(GZIP_MAGIC):
             raise DataError(f"{name}: {len(rest)} unexpected bytes after the gzip data")
 

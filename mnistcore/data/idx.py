@@ -59,7 +59,9 @@ def parse_idx(raw: bytes, name: str, kind: str | None = None) -> np.ndarray:
     if present > declared:
         raise DataError(f"{name}: {present - declared} bytes more than the {what} the header declares "
                         "(wrong count in the header, or extra data)")
-    return np.frombuffer(raw, np.uint8, count=declared, offset=header).reshape(dims)
+    array = np.frombuffer(raw, np.uint8, count=declared, offset=header).reshape(dims)
+    array.flags.writeable = False   # also when `raw` is a (gunzipped) bytearray
+    return array
 
 
 def pair(images: np.ndarray, labels: np.ndarray, images_name: str, labels_name: str,

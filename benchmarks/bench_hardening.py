@@ -1,0 +1,162 @@
+"""Peak memory of the worst input of each class of issue 19, each read in a fresh process.
+
+For every case the input is written to a temporary file first; a new Python process imports
+mnistcore, reads the file's bytes (as an upload arrives: in memory), and only then runs the
+reader. It prints, per case: the input's size, what came out (refused, with the start of the
+message, or accepted), the Python peak (tracemalloc: NumPy buffers and every Python object) and
+the resident-memory peak above the process's size just before the call (VmHWM after resetting
+it through /proc/self/clear_refs, Linux; so also Pillow's and zlib's C buffers).
+
+    python benchmarks/bench_hardening.py [--quick]
+
+--quick uses inputs ten times smaller (the bounds scale with them). Figures from a busy machine
+are noisy in time, not in memory; they are what README's "What was tested for a hosted demo" cites.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+MB = 2**20
+
+RUNNER = r"""
+import sys, tracemalloc
+sys.path.insert(0, {root!r})
+from mnistcore import data
+from mnistcore.checkpoint import load_model
+from mnistcore.predict import predict_image, load_shipped_model
+from mnistcore.preprocess import canvas_image, display_image, load_image
+model, _ = load_shipped_model()
+
+def picture(blob):           # what the Draw page does with an upload
+    image = load_image(blob)
+    display_image(image)
+    predict_image(model, image)
+
+def canvas(blob):            # ... and with the canvas's PNG
+    predict_image(model, canvas_image(blob))
+
+readers = {{"upload": lambda blob: data.read_upload(blob, {name!r}), "model": load_model,
+           "picture": picture, "canvas": canvas}}
+blob = open({path!r}, "rb").read()
+
+def kib(field):              # a line of /proc/self/status, in KiB
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field))
+
+open("/proc/self/clear_refs", "w").write("5")   # reset the resident high-water mark (Linux)
+before = kib("VmRSS:")
+tracemalloc.start()
+try:
+    readers[{reader!r}](blob)
+    outcome = "accepted"
+except ValueError as e:
+    outcome = "refused: " + str(e)[:70]
+peak = tracemalloc.get_traced_memory()[1]
+after = kib("VmHWM:")
+print(f"{{peak}}\t{{(after - before) * 1024}}\t{{outcome}}")
+"""
+
+
+def many_members_zip(n: int) -> bytes:
+    """A valid zip of `n` empty members (local headers, central directory, end record)."""
+    local, central, offset = [], [], 0
+    for i in range(n):
+        name = f"m{i}.npy".encode()
+        header = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0,
+                                   len(name), 0, 0, 0, 0, 0, offset) + name)
+        local.append(header)
+        offset += len(header)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, min(n, 0xFFFF), min(n, 0xFFFF), len(directory), offset, 0)
+    return b"".join(local) + directory + end
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">2I5B", width, height, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def model_with_meta(meta) -> bytes:
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    np.savez(buffer, meta=np.array(json.dumps(meta)), W0=rng.random((784, 10), np.float32),
+             b0=np.zeros(10, np.float32))
+    return buffer.getvalue()
+
+
+def cases(scale: int):
+    """(class, case, reader, file name, bytes) for the worst input of each class we know of."""
+    row = (",".join(["3"] + ["0"] * 784) + "\n").encode()
+    side = 4096 // (1 if scale == 1 else 3)
+    noise = np.random.default_rng(0).integers(0, 256, (side, side, 4), np.uint8)
+    noise[..., 3] = 255
+    sys.path.insert(0, str(ROOT))
+    from mnistcore import data  # the MNIST rows for the accepted CSV
+    x = data.read_idx(ROOT / "mnistcore/datasets/mnist/train-images-idx3-ubyte.gz")[: 60000 // scale]
+    y = data.read_idx(ROOT / "mnistcore/datasets/mnist/train-labels-idx1-ubyte.gz")[: 60000 // scale]
+    csv = "\n".join(",".join(map(str, (label, *image.ravel()))) for label, image in zip(y, x)).encode()
+    yield ("memory", f"CSV: 1 row + {200 // scale} MB of blank lines (gz)", "upload", "bomb.csv.gz",
+           gzip.compress(row + b"\n" * (200 * MB // scale), 1))
+    yield ("memory", f"CSV: 1 row + {100 // scale}M lines '1' (gz)", "upload", "short.csv.gz",
+           gzip.compress(row + b"1\n" * (100 * MB // scale), 1))
+    yield ("memory", f"CSV: one line of {200 // scale} MB (gz)", "upload", "line.csv.gz",
+           gzip.compress(b"1," * (100 * MB // scale), 1))
+    yield ("memory", f"CSV accepted: {len(x):,} MNIST rows ({len(csv) / MB:.0f} MB)", "upload", "mnist.csv", csv)
+    yield ("memory", f".npz data set of {500_000 // scale:,} members", "upload", "many.npz",
+           many_members_zip(500_000 // scale))
+    yield ("memory", f"model file of {500_000 // scale:,} members", "model", "many.npz",
+           many_members_zip(500_000 // scale))
+    yield ("memory", "PNG claiming 60000x60000 (upload)", "picture", "", png_claiming(60000, 60000))
+    yield ("memory", "PNG claiming 60000x60000 (canvas)", "canvas", "", png_claiming(60000, 60000))
+    yield ("pictures", f"PNG accepted: {side}x{side} RGBA noise, shown and read", "picture", "", png(noise))
+    yield ("pictures", f"canvas PNG accepted: {side}x{side} RGBA", "canvas", "", png(noise))
+    yield ("metadata", "meta of 1 MB: nested lists in 'config'", "model", "",
+           model_with_meta({"format": "mnistcore-mlp", "version": 1, "sizes": [784, 10], "activation": "relu",
+                            "loss": "ce", "config": [[[[0] * 8] * 8] * 8] * (4000 // scale)}))
+    yield ("metadata", "meta with every field of the wrong type", "model", "",
+           model_with_meta({"format": "mnistcore-mlp", "version": 1, "sizes": [784, 10], "activation": ["relu"],
+                            "loss": {"ce": 1}, "class_names": list(range(10)), "config": "x"}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="inputs ten times smaller")
+    args = parser.parse_args()
+    print(f"{'class':<9} {'case':<52} {'input':>9} {'py peak':>9} {'RSS peak':>9}  outcome")
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, case, reader, name, blob in cases(10 if args.quick else 1):
+            path = Path(tmp) / "input"
+            path.write_bytes(blob)
+            code = RUNNER.format(root=str(ROOT), name=name or "x", path=str(path), reader=reader)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+            if out.returncode:
+                print(f"{kind:<9} {case:<52} FAILED: {out.stderr.strip().splitlines()[-1]}")
+                continue
+            peak, rss, outcome = out.stdout.strip().split("\t", 2)
+            print(f"{kind:<9} {case:<52} {len(blob) / MB:>7.1f}MB {int(peak) / MB:>7.1f}MB "
+                  f"{int(rss) / MB:>7.1f}MB  {outcome}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
