@@ -92,31 +92,31 @@ def preset_param() -> state.Param:
     return state.Param("preset", state.TR_PRESET, DEFAULT_PRESET, state.choice(*PRESETS))
 
 
+def from_table(name: str, high: float | None = None) -> state.Parser:
+    """The options table's parser of setting `name` (its kind and range), held to `high` too: the
+    end of this page's scale or this server's limit, where that is short of the engine's range."""
+    option = OPTIONS[name]
+
+    def parse(text: str):
+        value = option.parse(text)
+        if high is not None and value > high:
+            raise ValueError(f"{text} is above {high:g}, the most this page takes")
+        return value
+    return parse
+
+
 def setting_params(limits: lim.Limits, n_train: int) -> list[state.Param]:
-    """One URL parameter per TrainConfig field, named as the field, with its allowed values."""
-    d, P = PRESETS[DEFAULT_PRESET], state.Param
-    return [
-        P("hidden", key("hidden"), d.hidden, widths(limits.max_layers, limits.max_width),
-          to_url=lambda h: ",".join(map(str, h)), default_text=",".join(map(str, d.hidden))),
-        P("activation", key("activation"), d.activation, state.choice(*ACTIVATION_NAMES)),
-        P("init", key("init"), d.init, state.choice(*INIT_NAMES)),
-        P("loss", key("loss"), d.loss, state.choice(*LOSS_NAMES)),
-        P("optimizer", key("optimizer"), d.optimizer, state.choice(*OPTIMIZER_NAMES)),
-        P("lr", key("lr"), d.lr, number(0, 100, lo_open=True), to_url=_float_text),
-        P("momentum", key("momentum"), d.momentum, number(0, MOMENTUM_MAX), to_url=_float_text),
-        P("nesterov", key("nesterov"), d.nesterov, flag, to_url=_flag_text),
-        P("batch_size", key("batch_size"), d.batch_size, state.integer(0, n_train)),
-        P("epochs", key("epochs"), d.epochs, state.integer(1, limits.max_epochs)),
-        P("dropout", key("dropout"), d.dropout, number(0, DROPOUT_MAX), to_url=_float_text),
-        P("l2", key("l2"), d.l2, number(0, 10), to_url=_float_text),
-        P("seed", key("seed"), d.seed, state.integer(0, 2**32 - 1)),
-        P("dtype", key("dtype"), d.dtype, state.choice(*DTYPE_NAMES)),
-        P("train_size", key("train_size"), d.train_size, state.integer(0, n_train), default_text="all"),
-        P("val_split", key("val_split"), d.val_split, number(0, VAL_SPLIT_MAX), to_url=_float_text),
-        P("early_stopping", key("early_stopping"), d.early_stopping, state.integer(0, PATIENCE_MAX)),
-        P("schedule", key("schedule"), d.schedule, state.choice(*SCHEDULE_NAMES)),
-        P("augment", key("augment"), d.augment, flag, to_url=_flag_text),
-    ]
+    """One URL parameter per TrainConfig field, named as the field, read by the options table."""
+    d = PRESETS[DEFAULT_PRESET]
+    highs = {name: option.page_high for name, option in OPTIONS.items() if option.page_high is not None}
+    highs.update(batch_size=n_train, train_size=n_train, epochs=limits.max_epochs)
+    params = []
+    for name, option in OPTIONS.items():
+        parse = widths(limits.max_layers, limits.max_width) if name == "hidden" else from_table(name, highs.get(name))
+        default_text = "all" if name == "train_size" else option.to_text(d.hidden) if name == "hidden" else ""
+        params.append(state.Param(option.link, key(name), getattr(d, name), parse, to_url=option.to_text,
+                                  default_text=default_text))
+    return params
 
 
 def read_settings(limits: lim.Limits, n_train: int) -> list[str]:
