@@ -11,8 +11,7 @@ import math
 
 import streamlit as st
 
-from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES,
-                              PRESETS, SCHEDULE_NAMES, TrainConfig)
+from mnistcore.config import PRESETS, TrainConfig
 from mnistcore.options import OPTIONS, parse_hidden
 from ui import limits as lim
 from ui import state
@@ -78,14 +77,6 @@ def widths(max_layers: int, max_width: int) -> state.Parser:
             raise ValueError(f"widths must be from 1 to {max_width}")
         return hidden
     return parse
-
-
-def _float_text(value: float) -> str:
-    return repr(float(value))  # round-trips exactly: the URL never nudges a setting
-
-
-def _flag_text(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def preset_param() -> state.Param:
