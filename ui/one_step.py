@@ -138,13 +138,14 @@ def image(ds) -> tuple[np.ndarray | None, int, str]:
     return np.asarray(x, dtype=np.float32).reshape(-1), label, f"your {SOURCES[source].split()[1]}, labelled {names[label]}"
 
 
-def _key(model: MLP, X: np.ndarray, *rest) -> tuple:
+def settings_key(model: MLP, X: np.ndarray, *rest) -> tuple:
+    """What a cached result depends on: the model (by identity), the inputs (by content), the rest."""
     return (id(model), hashlib.sha1(np.ascontiguousarray(X).tobytes()).hexdigest(), *rest)
 
 
 def record(model: MLP, x: np.ndarray, label: int, eta: float) -> step.StepRecord:
     """The step on one image (cached: a phase change or a click must not recompute it)."""
-    key = _key(model, x, label, eta)
+    key = settings_key(model, x, label, eta)
     cached = st.session_state.get(state.OS_CACHE)
     if cached is None or cached[0] != key:
         cached = (key, step.step_record(model, x[None], np.array([label]), eta))
@@ -167,7 +168,7 @@ BATCH_CACHE = "os_batch_cache"   # (key, batch StepRecord, mean of per-image gra
 
 def batch_step(model: MLP, X: np.ndarray, y: np.ndarray, eta: float):
     """(record of the batch step, mean of its per-image gradients), cached like ``record``."""
-    key = _key(model, X, y.tobytes(), eta)
+    key = settings_key(model, X, y.tobytes(), eta)
     cached = st.session_state.get(BATCH_CACHE)
     if cached is None or cached[0] != key:
         cached = (key, step.step_record(model, X, y, eta), step.mean_of_per_image_gradients(model, X, y))

@@ -1,5 +1,6 @@
-"""What the One step page shows in each phase, and a clicked unit's sum: every quantity with its
-shape, its numbers and its formula (mnistcore.step.FORMULAS, the formulas the engine computes).
+"""What the One step page shows in each phase, a clicked unit's sum, and its three sections below
+(mini-batch, gradient check, teach it your digit): every quantity with its shape, its numbers and
+its formula (mnistcore.step.FORMULAS, the formulas the engine computes).
 
 Each function draws one part of the page from a ``StepRecord`` of one image; the sentences that
 state an outcome ("37 of 128 units are on", "the loss fell") are computed from its numbers.
@@ -14,11 +15,17 @@ import streamlit as st
 from mnistcore import step
 from mnistcore.activations import ACTIVATIONS
 from mnistcore.figures import step as fig
+from mnistcore.gradcheck import relative_error
 from mnistcore.model import MLP
+from mnistcore.train import evaluate
+from ui import one_step, state
+from ui.live_run import LiveRun
 
 F = step.FORMULAS
 CHART = {"displayModeBar": False}
 TOP_IMAGES = 8
+REPLAY = 60                 # training images replayed beside the image taught
+CHECKS = "os_checks"        # session key: (weights picked, their gradient checks)
 
 
 def shape(a: np.ndarray) -> str:
@@ -179,3 +186,76 @@ def unit(rec: step.StepRecord, model: MLP, layer: int, j: int, phase: str, names
             st.markdown(f"delta comes back from the {model.W[layer].shape[1]} units it feeds: Σₖ Wⱼₖ deltaₖ = "
                         f"{parts}{' + …' if len(d.terms) < model.W[layer].shape[1] else ''} = {d.back:.4f}; "
                         f"times f'(z) = {d.slope:g}: **delta = {d.delta:.4f}**")
+
+
+# --- the sections below the phases, each its own fragment -----------------------------------------
+
+@st.fragment
+def batch_view(model, ds, x, label, eta, skip) -> None:
+    B = st.slider("Mini-batch size B", 1, step.MAX_BATCH, **state.bind(state.OS_BATCH))
+    state.write_params([one_step.BATCH])
+    X, y = one_step.batch(ds, x, label, B, st.session_state[state.OS_SEED], skip)
+    rec, mean = one_step.batch_step(model, X, y, eta)
+    st.latex(step.FORMULAS["batch"])
+    err = max(relative_error(g, m) for g, m in zip(rec.grads, mean))
+    st.markdown(f"This image and {len(y) - 1} other training images (seed {st.session_state[state.OS_SEED]}). "
+                f"The batch gradient and the mean of the {len(y)} per-image gradients differ by a relative "
+                f"{err:.1e}: float32 rounding, the same numbers.")
+    verb = "fell" if rec.loss_after < rec.loss else "rose"
+    c = st.columns(2)
+    c[0].metric("Mean loss on the batch", f"{rec.loss_after:.4f}", f"{rec.loss_after - rec.loss:+.4f} (was {rec.loss:.4f})",
+                delta_color="inverse")
+    c[1].markdown(f"After one step with eta = {eta:g} the batch's loss **{verb}**. A step that suits one image can "
+                  "overshoot for many: try eta = 10 with B = 32.")
+
+
+@st.fragment
+def check_view(model, rec) -> None:
+    st.latex(step.FORMULAS["gradcheck"])
+    st.caption("Why: backpropagation is a long chain of hand-derived formulas, and a wrong one still trains, "
+               "only worse. The derivative's definition, evaluated twice per weight in float64, shows whether "
+               "the backward pass computes the true gradient.")
+    which = st.radio("Weights to check", ["The 5 largest gradients", "The clicked unit's largest terms"],
+                     horizontal=True, key="os_check_which")
+    unit = st.session_state.get(state.OS_UNIT)
+    picks = step.largest_weights(rec.grads, 5)
+    if which != "The 5 largest gradients" and unit is not None and unit[0] > 0:
+        s = step.unit_sum(model.W[unit[0] - 1], model.b[unit[0] - 1], rec.a[unit[0] - 1][0], unit[1], top=4)
+        picks = [(2 * (unit[0] - 1), (i, unit[1])) for i, _, _ in s.terms] + [(2 * unit[0] - 1, (unit[1],))]
+    if st.button("Check the gradient", icon=":material/calculate:"):
+        st.session_state[CHECKS] = (picks, step.check_gradients(model, rec.x, rec.y, picks))
+    found = st.session_state.get(CHECKS)
+    if found and found[0] == picks:
+        checks = found[1]
+        st.latex(step.FORMULAS["relerr"])
+        st.dataframe({"weight": [c.name for c in checks], "backprop": [c.backprop for c in checks],
+                      "(L(w+h) - L(w-h)) / 2h": [c.numeric for c in checks],
+                      "relative error": [f"{c.relative_error:.1e}" for c in checks]}, hide_index=True)
+        worst = max(c.relative_error for c in checks)
+        st.markdown(f"Largest relative error **{worst:.1e}**, h = 1e-6: " + (
+            "below 1e-6, so backprop's numbers are the loss's true derivatives." if worst < 1e-6
+            else "above 1e-6: at a kink of relu (a z within h of 0) the difference is not a derivative."))
+
+
+@st.fragment
+def teach_view(model, ds, x, label, names) -> None:
+    c = st.columns(2)
+    steps = c[0].slider("Teaching steps", 1, 20, 5, key="os_teach_steps")
+    eta = c[1].select_slider("Teaching rate", [0.005, 0.01, 0.02, 0.05, 0.1], 0.02, key="os_teach_eta")
+    key = (one_step.settings_key(model, x, label), steps, eta)
+    if st.button(f"Teach it: this is a {names[label]}", icon=":material/school:"):
+        replay = np.random.default_rng(st.session_state[state.OS_SEED]).choice(len(ds.x_train), REPLAY, replace=False)
+        config, taught = step.teaching_setup(model, x, label, ds.x_train[replay], ds.y_train[replay], steps, eta)
+        run = LiveRun(config, taught, model=model.copy(), points_per_epoch=1, score_steps=False)
+        p = [model.predict_proba(x[None])[0]]
+        run.advance(on_event=lambda e: p.append(run.model.predict_proba(x[None])[0]) if e.kind == "epoch" else None)
+        scores = [evaluate(m, ds.x_test, ds.y_test)[1] for m in (model, run.model)]
+        st.session_state[state.OS_TEACH] = (key, np.array(p), scores)
+    found = st.session_state.get(state.OS_TEACH)
+    if found and found[0] == key:
+        p, (before, after) = found[1], found[2]
+        st.plotly_chart(fig.teach_figure(p, names, label), config=CHART, key="teach_chart")
+        st.markdown(f"It read **{names[int(p[0].argmax())]}** ({p[0][label]:.1%} for {names[label]}) before and "
+                    f"**{names[int(p[-1].argmax())]}** ({p[-1][label]:.1%}) after {len(p) - 1} steps.")
+        if len(ds.y_test):
+            st.metric("Test accuracy", f"{after:.2%}", f"{100 * (after - before):+.2f} points (was {before:.2%})")
