@@ -82,3 +82,28 @@ def test_adding_an_activation_is_one_registry_entry(monkeypatch, capsys):
     assert main(["train", "--activation", "softplus", "--hidden", "8", "--train-size", "200", "--epochs", "1",
                  "--quiet", "--json"]) == 0
     assert '"activation": "softplus"' in capsys.readouterr().out
+
+
+def test_adding_an_optimizer_is_one_registry_entry(monkeypatch, capsys):
+    from mnistcore import optimizers
+
+    class SignSGD:
+        label, help = "sign SGD", "steps of eta by the gradient's sign"
+        formula, lr_in_gradient = r"w \leftarrow w - \eta\,\mathrm{sign}(g)", False
+
+        def __init__(self, params):
+            self.params = params
+
+        @classmethod
+        def build(cls, params, momentum=0.9, nesterov=False):
+            return cls(params)
+
+        def step(self, grads, lr):
+            for w, g in zip(self.params, grads):
+                w -= lr * np.sign(g)
+
+    monkeypatch.setitem(optimizers.OPTIMIZERS, "sign_sgd", SignSGD)
+    assert OPTIONS["optimizer"].choice_label("sign_sgd") == "sign SGD"
+    assert main(["train", "--optimizer", "sign_sgd", "--lr", "0.001", "--hidden", "8", "--train-size", "300",
+                 "--epochs", "1", "--quiet", "--json"]) == 0
+    assert '"optimizer": "sign_sgd"' in capsys.readouterr().out
