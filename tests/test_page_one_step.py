@@ -214,3 +214,46 @@ def test_the_draw_pages_button_brings_the_drawing_here(mnist):
     assert at.session_state[state.OS_SOURCE] == "drawing" and at.session_state[state.OS_NET] == "ready"
     assert at.session_state[state.OS_DRAWN].shape == (28, 28)
     assert "One step" in at.title[0].value and "your drawing" in text(at)
+
+
+def png_bytes(a: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_an_uploaded_picture_and_bad_uploads(mnist):
+    at = ok(open_page({}, {state.OS_SOURCE: "upload"}))
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value(("digit.png", png_bytes(np.kron(mnist.x_train[0], np.ones((4, 4), np.uint8))), "image/png")).run()
+    ok(at)
+    assert "your picture, labelled 0" in text(at)
+    at.selectbox(key=state.WIDGET_PREFIX + state.OS_LABEL).set_value(5).run()
+    assert "labelled 5" in text(ok(at)) and "Phase 1 of 4" in text(at)
+    at.get("file_uploader")[0].set_value(("blank.png", png_bytes(np.zeros((28, 28), np.uint8)), "image/png")).run()
+    assert "blank" in "\n".join(e.value for e in ok(at).error)
+    at.get("file_uploader")[0].set_value(("junk.png", b"not a picture", "image/png")).run()
+    assert "junk.png" in "\n".join(e.value for e in ok(at).error)
+
+
+@pytest.mark.parametrize("sizes, activation, loss", [((784, 20, 12, 10), "sigmoid", "ce"), ((784, 16, 10), "relu", "mse")])
+def test_a_deeper_or_other_model_from_the_train_page_walks_every_phase(sizes, activation, loss):
+    held = init_mlp(sizes, activation=activation, loss=loss, rng=np.random.default_rng(0))
+    at = ok(open_page({"net": "trained"}, {state.TRAINED_MODEL: (held, {"dataset": "mnist"})}))
+    assert f"your model from the Train page ({'-'.join(map(str, sizes))}, {activation})" in text(at)
+    layers = len(sizes)
+    assert sorted({l for l, _ in units_of(at)}) == list(range(layers))
+    at.selectbox(key="os_pick_layer").set_value(layers - 2).run()
+    at.number_input(key="os_pick_unit").set_value(2).run()
+    assert ok(at).session_state[state.OS_UNIT] == (layers - 2, 2)
+    for _ in range(3):
+        ok(button(at, "Next phase").click().run())
+    assert "delta comes back from the" in text(at) and "The step works" in text(at)
+    if loss == "mse":
+        assert "trained with mean squared error" not in text(at)   # (said in the Loss phase)
+        ok(button(at, "Previous phase").click().run())
+        ok(button(at, "Previous phase").click().run())
+        assert "trained with mean squared error" in text(at)

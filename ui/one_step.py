@@ -135,7 +135,7 @@ def image(ds) -> tuple[np.ndarray | None, int, str]:
                          **state.bind(state.OS_LABEL))
     if x is None:
         return None, label, ""
-    return np.asarray(x, dtype=np.float32).reshape(-1), label, f"your {SOURCES[source].split()[1]}, labelled {names[label]}"
+    return np.asarray(x, dtype=np.float32).reshape(-1), label, f"your {'drawing' if source == 'drawing' else 'picture'}, labelled {names[label]}"
 
 
 def settings_key(model: MLP, X: np.ndarray, *rest) -> tuple:
