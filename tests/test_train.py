@@ -170,3 +170,15 @@ def test_a_learning_rate_change_mid_epoch_applies_at_once(toy):
     events = list(trainer.run(steps=1))
     assert events[-1].lr == pytest.approx(0.02)
     assert trainer.changes[-1][0] == pytest.approx(2 / 10)
+
+
+def test_augment_moves_each_image_through_one_of_its_index_maps():
+    from mnistcore.augment import OUTSIDE, _MAPS, augment
+    x, _ = squares(40, 3)
+    out = augment(x, np.random.default_rng(7))
+    choice = np.random.default_rng(7).integers(len(_MAPS), size=len(x))  # the draw augment makes
+    padded = np.concatenate([x.reshape(len(x), OUTSIDE), np.zeros((len(x), 1), np.uint8)], axis=1)
+    expected = np.stack([padded[i, _MAPS[c]] for i, c in enumerate(choice)])
+    assert out.dtype == np.uint8 and np.array_equal(out, expected)
+    assert any(np.array_equal(m, np.arange(OUTSIDE)) for m in _MAPS)  # "no change" is one of them
+    assert not np.array_equal(out, x.reshape(len(x), OUTSIDE))
