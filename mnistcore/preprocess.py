@@ -205,6 +205,8 @@ def _gray(image: np.ndarray) -> np.ndarray:
     if h == 0 or w == 0:
         raise ValueError(f"the image is empty (shape {image.shape})")
     _check_size(w, h)
+    if image.dtype == np.uint8 and image.ndim == 3:
+        return _gray_of_channels(image)
     if image.dtype == np.uint8:
         a = image.astype(np.float32)
         a *= np.float32(1 / 255)
@@ -227,6 +229,33 @@ def _gray(image: np.ndarray) -> np.ndarray:
         return gray
     if alpha.sum() == 0:
         raise EmptyImageError(f"no digit found: the {w}x{h} image is fully transparent")
+    drawn_is_light = float((gray * alpha).sum() / alpha.sum()) > 0.5
+    return alpha * gray + (1.0 - alpha) * (0.0 if drawn_is_light else 1.0)
+
+
+def _channel(image: np.ndarray, c: int, weight: float | None = None) -> np.ndarray:
+    """Channel c of a uint8 picture as float32 in [0, 1], times `weight` (in place, as _gray)."""
+    a = image[..., c].astype(np.float32)
+    a *= np.float32(1 / 255)
+    if weight is not None:
+        a *= np.float32(weight)
+    return a
+
+
+def _gray_of_channels(image: np.ndarray) -> np.ndarray:
+    """``_gray`` of uint8 RGB(A), one channel at a time: the same float32 operations in the same
+    order (so the same bits), but 4 bytes a pixel at a time instead of 16 for the whole picture
+    (a 16-Mpixel RGBA photo: about 200 MB less at its peak)."""
+    gray = _channel(image, 0, 0.299)
+    gray += _channel(image, 1, 0.587)
+    gray += _channel(image, 2, 0.114)
+    if image.shape[2] == 3:
+        return gray
+    alpha = _channel(image, 3)
+    if alpha.min() == 1.0:     # opaque (the canvas with its black background): nothing to composite
+        return gray
+    if alpha.sum() == 0:
+        raise EmptyImageError(f"no digit found: the {image.shape[1]}x{image.shape[0]} image is fully transparent")
     drawn_is_light = float((gray * alpha).sum() / alpha.sum()) > 0.5
     return alpha * gray + (1.0 - alpha) * (0.0 if drawn_is_light else 1.0)
 

@@ -89,8 +89,10 @@ def gunzip(data: bytes, name: str, limit: int | None = None) -> bytearray:
     out, rest = bytearray(), data
     while True:
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # 16+: expect a gzip header
-        pending = rest
+        pos, pending = 0, b""
         while not inflater.eof:
+            if not pending and pos < len(rest):   # fed in steps too: unconsumed_tail is a copy
+                pending, pos = rest[pos:pos + INFLATE_STEP], pos + INFLATE_STEP
             try:
                 piece = inflater.decompress(pending, INFLATE_STEP)
             except zlib.error as e:
@@ -100,11 +102,11 @@ def gunzip(data: bytes, name: str, limit: int | None = None) -> bytearray:
                 raise DataError(f"{name}: decompresses to more than {mb(limit)}; refusing it "
                                 "(too big for an MNIST-sized file, or a gzip bomb)")
             pending = inflater.unconsumed_tail
-            if not piece and not pending:
+            if not piece and not pending and pos >= len(rest):
                 break
         if not inflater.eof:  # all input consumed, the stream not finished
             raise DataError(f"{name}: truncated: the gzip data ends early (an incomplete download?)")
-        rest = inflater.unused_data
+        rest = inflater.unused_data + rest[pos:]
         if not rest.strip(b"\0"):  # gzip tolerates zero padding after the last member
             return out
         if not rest.startswith(GZIP_MAGIC):
@@ -135,7 +137,8 @@ def check_zip_members(f, what: str) -> None:
         return  # not a zip at all: ZipFile raises BadZipFile, which the caller turns into a message
     count, directory = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
     if count > MAX_ZIP_MEMBERS or directory > MAX_ZIP_DIRECTORY:
-        raise DataError(f"{what}: a zip archive of {count:,} members ({mb(directory)} of directory); "
+        at_least = "at least " if count == 0xFFFF else ""   # the field's maximum: zip64 says more
+        raise DataError(f"{what}: a zip archive of {at_least}{count:,} members ({mb(directory)} of directory); "
                         f"expected at most {MAX_ZIP_MEMBERS} arrays")
 
 
