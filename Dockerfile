@@ -12,15 +12,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 app
 WORKDIR /home/app/mnist
 
-# The pinned requirements first, so that a code change does not reinstall them.
+# The pinned requirements first, so that a code change does not reinstall them; then the engine
+# (MNIST ships inside it) and the app's helpers, which requirements.txt installs from this
+# checkout (its `-e .` line, pyproject.toml).
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN grep -v -- '^-e' requirements.txt > /tmp/pinned.txt && pip install -r /tmp/pinned.txt
+COPY --chown=app:app pyproject.toml README.md ./
+COPY --chown=app:app mnistcore ./mnistcore
+COPY --chown=app:app ui ./ui
+RUN pip install --no-deps -r requirements.txt
 
-# The app: router, pages, Streamlit helpers, the engine (MNIST ships inside it), Streamlit's settings.
+# The app: router, pages, Streamlit's settings.
 COPY --chown=app:app app.py ./
 COPY --chown=app:app pages ./pages
-COPY --chown=app:app ui ./ui
-COPY --chown=app:app mnistcore ./mnistcore
 COPY --chown=app:app .streamlit/config.toml ./.streamlit/config.toml
 
 # The demo limits (ui/limits.py), at their defaults: override with `docker run -e` or compose's

@@ -74,7 +74,8 @@ class Request:
 @dataclass
 class Proxy:
     url: str
-    log: Path
+    log: Path   # HAProxy's log: one line per request (see LOG_LINE)
+    pid: int
 
     def requests(self) -> list[Request]:
         """Every request logged so far (a WebSocket is logged when its upgrade is answered)."""
@@ -146,7 +147,7 @@ def running_proxy(replicas: list[str], port: int | None = None) -> Iterator[Prox
             try:
                 url = f"http://127.0.0.1:{port}"
                 wait_healthy(url, proc, log, "haproxy")
-                yield Proxy(url, log)
+                yield Proxy(url, log, proc.pid)
             finally:
                 stop(proc)
 

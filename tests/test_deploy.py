@@ -70,13 +70,27 @@ def test_the_image_is_slim_python_3_11_run_by_a_user_without_privileges():
 
 
 def test_the_image_installs_the_pinned_requirements_it_copies():
-    sources = [src for src, _ in copies()]
-    assert "requirements.txt" in sources
+    """requirements.txt pins every package (its `-e .` installs this checkout, pyproject.toml): the
+    image installs it after copying what that needs, and the pins before any code (cached layer)."""
     lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
-    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[\w.]+", line) for line in lines if line)
-    assert any(re.search(r"pip install (.* )?-r requirements\.txt\b", a) for a in args("RUN"))
-    # Installed before the code is copied, so that a code change does not reinstall them.
-    assert sources.index("requirements.txt") < sources.index("app.py")
+    lines = [line for line in lines if line]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[\w.]+", line) or line == "-e ." for line in lines), lines
+    steps = [(n, a) for n, a in INSTRUCTIONS if n in {"COPY", "RUN"}]
+    installs = [i for i, (n, a) in enumerate(steps) if n == "RUN" and re.search(r"pip install\b.*-r \S*requirements\.txt", a)]
+    assert installs, "no RUN pip install -r requirements.txt"
+
+    def copied_before(i: int) -> set[str]:
+        return {src.rstrip("/") for n, a in steps[:i] if n == "COPY"
+                for src in shlex.split(a)[:-1] if not src.startswith("--")}
+
+    assert "requirements.txt" in copied_before(installs[0])
+    assert "app.py" not in copied_before(installs[0])            # the pins come before the code
+    if "-e ." in lines:
+        needed = {"pyproject.toml", "README.md", "mnistcore", "ui"}   # pyproject's readme and packages
+        assert needed <= copied_before(installs[-1]), needed - copied_before(installs[-1])
+        assert "packages.find" in (ROOT / "pyproject.toml").read_text()
+        for package in re.findall(r'"(\w+)"', re.search(r"include = \[(.*)\]", (ROOT / "pyproject.toml").read_text())[1]):
+            assert package in needed, package
 
 
 def test_every_file_the_image_copies_exists_and_is_not_dockerignored():

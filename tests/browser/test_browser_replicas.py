@@ -28,9 +28,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from appserver import routed_pages
-from streamlit_page import RUN_TIMEOUT_MS, assert_no_exception, open_page, wait_for_app
-from visitors import (VIEWPORT, browse, chart_traces, check_dataset, go_to, open_train, press_train,
-                      runs_in_overlay, train, wait_for_run)
+from streamlit_page import RUN_TIMEOUT_MS, assert_no_exception, wait_for_app
+from visitors import (VIEWPORT, browse, chart_traces, check_dataset, go_to, press_train, runs_in_overlay, train,
+                      wait_for_run)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from deploy.replicas import HAPROXY, Proxy, Replica, running_proxy, running_replicas  # noqa: E402
