@@ -9,14 +9,18 @@ accuracy and training seconds (training only: no data loading, no evaluation).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from mnistcore.config import PRESET_NOTES
+
 ROOT = Path(__file__).resolve().parents[1]
 
-# What each preset promises (issue 3): minimum test accuracy, maximum training seconds.
-TARGETS = {"seed": (0.965, 60), "default": (0.980, 15), "best": (0.988, 180)}
+# What each preset promises (issues 3 and 20): minimum test accuracy, maximum training seconds
+# on this project's 2-core machine. Each note's own measured figure is printed beside the run's.
+TARGETS = {"seed": (0.965, 60), "default": (0.980, 6), "best": (0.990, 180)}
 
 
 def run(preset: str) -> dict:
@@ -25,9 +29,15 @@ def run(preset: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def noted_accuracy(preset: str) -> str:
+    """The test accuracy the preset's note states ("98.2%"), or "-"."""
+    found = re.findall(r"(\d+(?:\.\d+)?)% test accuracy", PRESET_NOTES.get(preset, ""))
+    return f"{found[0]}%" if found else "-"
+
+
 def main() -> None:
     presets = sys.argv[1:] or list(TARGETS)
-    print(f"{'preset':<16}{'test acc':>10}{'train acc':>11}{'epochs':>8}{'train s':>9}   target")
+    print(f"{'preset':<16}{'test acc':>10}{'note says':>10}{'train acc':>11}{'epochs':>8}{'train s':>9}   target")
     for preset in presets:
         r = run(preset)
         target = TARGETS.get(preset)
@@ -35,8 +45,8 @@ def main() -> None:
         if target:
             ok = r["test_accuracy"] >= target[0] and r["train_seconds"] <= target[1]
             verdict = f">= {target[0]:.3f} in <= {target[1]} s: {'met' if ok else 'MISSED'}"
-        print(f"{preset:<16}{r['test_accuracy']:>10.4f}{r['train_accuracy']:>11.4f}{r['epochs']:>8}"
-              f"{r['train_seconds']:>9.1f}   {verdict}", flush=True)
+        print(f"{preset:<16}{r['test_accuracy']:>10.4f}{noted_accuracy(preset):>10}{r['train_accuracy']:>11.4f}"
+              f"{r['epochs']:>8}{r['train_seconds']:>9.1f}   {verdict}", flush=True)
 
 
 if __name__ == "__main__":
