@@ -30,6 +30,8 @@ def pick_unit() -> None:
     if points:   # a second click on the same unit clears the selection: keep the unit shown
         layer, unit = points[0]["customdata"]
         st.session_state[state.OS_UNIT] = (int(layer), int(unit))
+        if layer > 0:   # the pickers below show the clicked unit too
+            st.session_state.os_pick_layer, st.session_state.os_pick_unit = int(layer), int(unit)
 
 
 def pick_unit_by_number() -> None:
@@ -66,6 +68,8 @@ def phase_view(model, rec, names) -> None:
         a, b = st.columns(2)
         layer = a.selectbox("Layer", range(1, len(sizes)), key="os_pick_layer", on_change=pick_unit_by_number,
                             format_func=lambda l: "output" if l == len(sizes) - 1 else f"hidden {l}")
+        if st.session_state.get("os_pick_unit", 0) >= sizes[layer]:   # e.g. unit 100, then the output layer
+            st.session_state.os_pick_unit = sizes[layer] - 1
         b.number_input("Unit", 0, sizes[layer] - 1, step=1, key="os_pick_unit", on_change=pick_unit_by_number)
         if unit is None:
             st.info("Click a unit on the diagram (or pick one above) to see its weighted sum.", icon=":material/touch_app:")

@@ -257,3 +257,14 @@ def test_a_deeper_or_other_model_from_the_train_page_walks_every_phase(sizes, ac
         ok(button(at, "Previous phase").click().run())
         ok(button(at, "Previous phase").click().run())
         assert "trained with mean squared error" in text(at)
+
+
+def test_a_unit_beyond_the_output_layer_is_brought_into_range():
+    at = ok(open_page())
+    at.number_input(key="os_pick_unit").set_value(100).run()
+    assert ok(at).session_state[state.OS_UNIT] == (1, 100)
+    at.selectbox(key="os_pick_layer").set_value(2).run()
+    ok(at)
+    assert at.number_input(key="os_pick_unit").value == 9
+    at.number_input(key="os_pick_unit").set_value(4).run()
+    assert ok(at).session_state[state.OS_UNIT] == (2, 4)

@@ -167,7 +167,7 @@ def unit(rec: step.StepRecord, model: MLP, layer: int, j: int, phase: str, names
         return
     name = f"output {names[j]}" if layer == L else f"hidden unit {j} of layer {layer}"
     s = step.unit_sum(model.W[layer - 1], model.b[layer - 1], rec.a[layer - 1][0], j)
-    terms = " + ".join(f"({w:.3f})({a:.3f})" for _, w, a in s.terms)
+    terms = " + ".join(f"({w:.3f})({a:.3f})" for _, w, a in s.terms[:3])   # the table has the rest
     src = "x" if layer == 1 else f"a{layer - 1}"
     st.markdown(f"**{name}**: z = Σᵢ wᵢ {src}ᵢ + b over {s.n_inputs} inputs; the {len(s.terms)} largest terms:")
     st.latex(rf"z = {terms} + \dots + ({s.bias:.3f})")

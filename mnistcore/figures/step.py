@@ -153,19 +153,21 @@ def strip_figure(v: np.ndarray, title: str, top: int = 5, labels: Sequence[str] 
                  highlight: int | None = None, height: int = 170) -> go.Figure:
     """A long vector v (n,) as a compact bar strip, its ``top`` largest |entries| written as numbers.
 
-    ``labels`` names the entries (default: their index); ``highlight`` colours one bar (the label).
-    Colours go in as numbers on a two-colour scale: Plotly checks 784 colour strings far more slowly.
+    ``labels`` names the entries (default: their index); ``highlight`` colours one bar (the label),
+    else the top entries are coloured. The numbers are annotations (bar texts shrink to the width
+    of a bar, unreadable among 784); colours go in as numbers on a two-colour scale (Plotly checks
+    784 colour strings far more slowly).
     """
     v = np.asarray(v, dtype=float).ravel()
-    best = np.zeros(v.size, bool)
-    best[np.argsort(-np.abs(v), kind="stable")[:top]] = True
-    marked = best if highlight is None else np.arange(v.size) == highlight
-    text = np.full(v.size, "", dtype=object)
-    text[best] = [f"{value:.3g}" for value in v[best]]
+    best = np.argsort(-np.abs(v), kind="stable")[:top]
+    marked = np.isin(np.arange(v.size), best) if highlight is None else np.arange(v.size) == highlight
+    x = np.array(labels, dtype=object) if labels is not None else np.arange(v.size)
     fig = go.Figure(go.Bar(
-        x=np.array(labels, dtype=object) if labels is not None else np.arange(v.size), y=v, marker_line_width=0,
-        marker=dict(color=marked.astype(float), colorscale=[[0, REST], [1, HIGHLIGHT]], cmin=0, cmax=1), text=text, textposition="outside", cliponaxis=False,
+        x=x, y=v, marker_line_width=0,
+        marker=dict(color=marked.astype(float), colorscale=[[0, REST], [1, HIGHLIGHT]], cmin=0, cmax=1),
         hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
+    fig.update_layout(annotations=[dict(x=x[i], y=v[i], text=f"{v[i]:.3g}", showarrow=False, font_size=10,
+                                        yshift=9 if v[i] >= 0 else -9) for i in best])
     fig.update_xaxes(type="category" if labels is not None else "linear", showticklabels=v.size <= 32)
     fig.update_layout(title=dict(text=title, font_size=13), height=height, bargap=0.1 if v.size <= 32 else 0,
                       margin=dict(l=0, r=0, t=30, b=0), showlegend=False)
