@@ -205,57 +205,39 @@ def _gray(image: np.ndarray) -> np.ndarray:
     if h == 0 or w == 0:
         raise ValueError(f"the image is empty (shape {image.shape})")
     _check_size(w, h)
-    if image.dtype == np.uint8 and image.ndim == 3:
-        return _gray_of_channels(image)
     if image.dtype == np.uint8:
-        a = image.astype(np.float32)
-        a *= np.float32(1 / 255)
+        def channel(c):   # uint8 -> float32 in [0, 1], one channel at a time
+            a = (image if image.ndim == 2 else image[..., c]).astype(np.float32)
+            a *= np.float32(1 / 255)
+            return a
     elif np.issubdtype(image.dtype, np.floating):
         if not np.isfinite(image).all():
             raise ValueError("the image contains NaN or infinite values")
         lo, hi = float(image.min()), float(image.max())
         if lo < 0.0 or hi > 1.0:
             raise ValueError(f"a float image must lie in [0, 1], got values in [{lo:.3g}, {hi:.3g}]")
-        a = image.astype(np.float32)
+
+        def channel(c):
+            return (image if image.ndim == 2 else image[..., c]).astype(np.float32)
     else:
         raise ValueError(f"expected a uint8 image or a float image in [0, 1], got dtype {image.dtype}")
-    if a.ndim == 2:
-        return a
-    gray = a[..., 0] * np.float32(0.299) + a[..., 1] * np.float32(0.587) + a[..., 2] * np.float32(0.114)
-    if a.shape[2] == 3:
+    if image.ndim == 2:
+        return channel(0)
+    # One channel at a time (4 bytes a pixel, not 16 for a whole RGBA copy: ~200 MB less at the
+    # peak of a 16-Mpixel photo); the float32 operations are those of a[..., 0] * 0.299 + ...
+    gray = channel(0)
+    gray *= np.float32(0.299)
+    for c, weight in ((1, 0.587), (2, 0.114)):
+        part = channel(c)
+        part *= np.float32(weight)
+        gray += part
+    if image.shape[2] == 3:
         return gray
-    alpha = a[..., 3]
+    alpha = channel(3)
     if alpha.min() == 1.0:     # opaque (the canvas with its black background): nothing to composite
         return gray
     if alpha.sum() == 0:
         raise EmptyImageError(f"no digit found: the {w}x{h} image is fully transparent")
-    drawn_is_light = float((gray * alpha).sum() / alpha.sum()) > 0.5
-    return alpha * gray + (1.0 - alpha) * (0.0 if drawn_is_light else 1.0)
-
-
-def _channel(image: np.ndarray, c: int, weight: float | None = None) -> np.ndarray:
-    """Channel c of a uint8 picture as float32 in [0, 1], times `weight` (in place, as _gray)."""
-    a = image[..., c].astype(np.float32)
-    a *= np.float32(1 / 255)
-    if weight is not None:
-        a *= np.float32(weight)
-    return a
-
-
-def _gray_of_channels(image: np.ndarray) -> np.ndarray:
-    """``_gray`` of uint8 RGB(A), one channel at a time: the same float32 operations in the same
-    order (so the same bits), but 4 bytes a pixel at a time instead of 16 for the whole picture
-    (a 16-Mpixel RGBA photo: about 200 MB less at its peak)."""
-    gray = _channel(image, 0, 0.299)
-    gray += _channel(image, 1, 0.587)
-    gray += _channel(image, 2, 0.114)
-    if image.shape[2] == 3:
-        return gray
-    alpha = _channel(image, 3)
-    if alpha.min() == 1.0:     # opaque (the canvas with its black background): nothing to composite
-        return gray
-    if alpha.sum() == 0:
-        raise EmptyImageError(f"no digit found: the {image.shape[1]}x{image.shape[0]} image is fully transparent")
     drawn_is_light = float((gray * alpha).sum() / alpha.sum()) > 0.5
     return alpha * gray + (1.0 - alpha) * (0.0 if drawn_is_light else 1.0)
 
