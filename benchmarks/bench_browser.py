@@ -35,6 +35,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 TIMEOUT_MS = 600_000   # a cold Inside tab trains its short runs once per server
+STEP_TIMEOUT_MS = 120_000   # one interaction on a warm server: past this it did not start a run
 
 # A MutationObserver logs each change of the app's script state with the page's clock.
 OBSERVE = """() => {
@@ -70,9 +71,9 @@ def now(page: Page) -> float:
     return page.evaluate("performance.now()")
 
 
-def idle_after(page: Page, t0: float) -> float:
+def idle_after(page: Page, t0: float, timeout_ms: float = STEP_TIMEOUT_MS) -> float:
     """Seconds from the page-clock time `t0` until the run it started is over and charts drawn."""
-    t1 = page.wait_for_function(IDLE_AFTER, arg=t0, timeout=TIMEOUT_MS, polling="raf").json_value()
+    t1 = page.wait_for_function(IDLE_AFTER, arg=t0, timeout=timeout_ms, polling="raf").json_value()
     return (t1 - t0) / 1000
 
 
@@ -87,6 +88,7 @@ def visit(page: Page, url: str) -> float:
 
 def stroke(page: Page, points: list[tuple[float, float]]) -> float:
     """Draw one stroke; seconds from mouse-up to the prediction's run being over."""
+    page.locator("canvas.upper-canvas").scroll_into_view_if_needed()
     box = page.locator("canvas.upper-canvas").bounding_box()
     page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
     page.mouse.down()
@@ -113,6 +115,7 @@ def strokes(n: int) -> list[list[tuple[float, float]]]:
 
 def drag(page: Page, thumb, dx: float) -> float:
     """Drag a slider's thumb by dx pixels; seconds from mouse-up to idle."""
+    thumb.scroll_into_view_if_needed()
     box = thumb.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -140,16 +143,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5, help="timed repeats of each page visit and widget change")
     ap.add_argument("--strokes", type=int, default=10)
+    ap.add_argument("--only", default="visits,draw,gd,inside,lab",
+                    help="comma-separated parts to measure (default: all of visits,draw,gd,inside,lab)")
+    ap.add_argument("--width", type=int, default=1280, help="viewport width in px (390: a phone)")
     args = ap.parse_args()
+    only = set(args.only.split(","))
     results: dict[str, list[float]] = {}
     with running_app() as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport={"width": args.width, "height": 900 if args.width > 600 else 844},
+                                      has_touch=args.width <= 600)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         visit(page, base)   # the first run of the server (loads MNIST) and the router
 
-        for file, title in routed_pages():
+        for file, title in routed_pages() if "visits" in only else []:
             url = f"{base}/{url_path(file)}"
             visit(page, url)   # warm: whatever this page computes once per process
             times = []
@@ -159,43 +167,62 @@ def main() -> None:
             results[f"first visit: {title}"] = times
             print(summary(f"first visit: {title}", times), flush=True)
 
-        visit(page, f"{base}/draw")
-        page.locator("canvas.upper-canvas").wait_for()
-        stroke(page, strokes(1)[0])   # warm
-        results["Draw: mouse-up -> prediction"] = [stroke(page, s) for s in strokes(args.strokes)]
-        print(summary("Draw: mouse-up -> prediction", results["Draw: mouse-up -> prediction"]), flush=True)
-
-        visit(page, f"{base}/gradient_descent")
-        thumb = page.get_by_test_id("stSlider").filter(has_text="Number of steps").get_by_role("slider")
-        times = []
-        for k in range(args.repeats + 1):
-            times.append(drag(page, thumb, 25 if k % 2 == 0 else -25))
-        times = times[1:]   # the first one warms
-        results["Gradient descent: steps slider"] = times
-        print(summary("Gradient descent: steps slider", times), flush=True)
-
-        visit(page, f"{base}/inside")
-        tabs = page.get_by_role("tab")
-        names = [tabs.nth(i).inner_text() for i in range(tabs.count())]
-        for i in range(1, len(names)):   # warm: each tab's short runs, once per server
-            click_and_time(page, tabs.nth(i))
-        times = []
-        for k in range(args.repeats):
-            for i in (1, 0) if k % 2 else (0, 1):
-                times.append(click_and_time(page, tabs.nth((i + k) % len(names))))
-        results["Inside: a tab"] = times
-        print(summary("Inside: a tab", times), flush=True)
-
-        visit(page, f"{base}/lab")
-        click_and_time(page, page.get_by_role("button", name="New run"))
-        more = page.get_by_role("button", name="One more batch")
-        more.wait_for()
-        click_and_time(page, more)   # warm
-        times = [click_and_time(page, more) for _ in range(args.repeats)]
-        results["Lab: One more batch"] = times
-        print(summary("Lab: One more batch", times), flush=True)
+        if "draw" in only:
+            draw(page, base, args, results)
+        if "gd" in only:
+            slider(page, base, args, results)
+        if "inside" in only:
+            inside_tabs(page, base, args, results)
+        if "lab" in only:
+            lab(page, base, args, results)
         browser.close()
     print("\nThe app and Chromium share this machine; compare figures from one run on a quiet machine.")
+
+
+def draw(page: Page, base: str, args, results: dict) -> None:
+    visit(page, f"{base}/draw")
+    page.locator("canvas.upper-canvas").wait_for()
+    stroke(page, strokes(1)[0])   # warm
+    results["Draw: mouse-up -> prediction"] = [stroke(page, s) for s in strokes(args.strokes)]
+    print(summary("Draw: mouse-up -> prediction", results["Draw: mouse-up -> prediction"]), flush=True)
+
+
+def slider(page: Page, base: str, args, results: dict) -> None:
+    visit(page, f"{base}/gradient_descent")
+    thumb = page.get_by_test_id("stSlider").filter(has_text="Number of steps").get_by_role("slider")
+    times = []
+    for k in range(args.repeats + 1):
+        times.append(drag(page, thumb, 25 if k % 2 == 0 else -25))
+    times = times[1:]   # the first one warms
+    results["Gradient descent: steps slider"] = times
+    print(summary("Gradient descent: steps slider", times), flush=True)
+
+
+def inside_tabs(page: Page, base: str, args, results: dict) -> None:
+    visit(page, f"{base}/inside")
+    tabs = page.get_by_role("tab")
+    names = [tabs.nth(i).inner_text() for i in range(tabs.count())]
+    for i in range(1, len(names)):   # warm: each tab's short runs, once per server
+        t0 = now(page)
+        tabs.nth(i).click()
+        idle_after(page, t0, TIMEOUT_MS)
+    times = []
+    click_and_time(page, tabs.nth(0))
+    for k in range(2 * args.repeats):   # back and forth between the first two tabs
+        times.append(click_and_time(page, tabs.nth(1 - k % 2)))
+    results["Inside: a tab"] = times
+    print(summary("Inside: a tab", times), flush=True)
+
+
+def lab(page: Page, base: str, args, results: dict) -> None:
+    visit(page, f"{base}/lab")
+    click_and_time(page, page.get_by_role("button", name="New run"))
+    more = page.get_by_role("button", name="One more batch")
+    more.wait_for()
+    click_and_time(page, more)   # warm
+    times = [click_and_time(page, more) for _ in range(args.repeats)]
+    results["Lab: One more batch"] = times
+    print(summary("Lab: One more batch", times), flush=True)
 
 
 if __name__ == "__main__":

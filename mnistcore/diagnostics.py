@@ -121,7 +121,7 @@ class GradientFlow:
     config: TrainConfig
     epoch_fraction: np.ndarray   # (n_points,)
     grad_norms: np.ndarray       # (n_points, n_layers)
-    dead: np.ndarray             # (n_hidden,) share of dead units at the end (NaN if diverged)
+    dead: np.ndarray             # (n_hidden,) share of dead units at the end (NaN if weights non-finite)
     test_accuracy: float | None
     train_seconds: float
     status: str                  # "done" or "diverged" (the loss became NaN or infinite)
@@ -155,7 +155,9 @@ def gradient_flow(config: TrainConfig, dataset, points_per_epoch: int = 10,
             norms.append(event.grad_norms)
             last = event
     probe = _probe(dataset) if probe is None else probe
-    if trainer.status == "diverged":  # non-finite weights: no unit is meaningfully dead or alive
+    # A run can be "diverged" with finite weights (its loss climbed far above the start): its units
+    # can still be counted. Non-finite weights make no unit meaningfully dead or alive.
+    if not all(np.isfinite(p).all() for p in trainer.model.params):
         dead = np.full(len(config.hidden), np.nan)
     else:
         dead = dead_units(trainer.model, probe)
@@ -247,6 +249,60 @@ def fit_curves(config: TrainConfig, dataset) -> FitCurves:
         status=trainer.status, message=last.message if last is not None else "",
         test_loss=_none_if_nan(test_loss), test_accuracy=_none_if_nan(test_acc),
         final_val_accuracy=final_val)
+
+
+def fit_summary(full: FitCurves, stopped: FitCurves) -> str:
+    """What the overfitting runs show, read off their numbers (a sentence for the page).
+
+    ``full`` ran all its epochs, ``stopped`` is the same config with early stopping.
+    """
+    e_loss = int(np.nanargmin(full.val_loss)) + 1
+    e_acc = int(np.nanargmax(full.val_accuracy)) + 1
+    peak, last = float(np.nanmax(full.val_accuracy)), float(full.val_accuracy[-1])
+    rise = float(full.val_loss[-1] - np.nanmin(full.val_loss))
+    n = len(full.epoch)
+    parts = [f"Here the validation loss is lowest at epoch {e_loss}"
+             + (f" and ends {rise:.3f} higher after epoch {n}" if rise > 0 else f" and is still lowest at epoch {n}")]
+    if peak - last >= 0.005:
+        parts.append(f"validation accuracy peaks at epoch {e_acc} ({peak:.1%}) and ends at {last:.1%}")
+    else:
+        parts.append(f"validation accuracy stays near its best ({peak:.1%} at epoch {e_acc}; {last:.1%} at the end)")
+    sentence = "; ".join(parts) + "."
+    if rise > 0 and peak - last < 0.005:
+        sentence += (" The loss turns up while the accuracy holds: the network grows over-confident, putting "
+                     "more probability on its wrong answers, before it gets more of them wrong.")
+    if stopped.test_accuracy is not None and full.test_accuracy is not None:
+        a, b = stopped.test_accuracy, full.test_accuracy
+        verdict = ("early stopping scores better" if a > b + 0.0005 else
+                   "all epochs score better" if b > a + 0.0005 else "the two score the same")
+        sentence += (f" On the test set the restored weights score {a:.1%} and all {n} epochs {b:.1%}: "
+                     f"{verdict} on this run, and it saved {n - int(stopped.epoch[-1])} epochs of training.")
+    return sentence
+
+
+def capacity_summary(points: Sequence[CapacityPoint]) -> str:
+    """What the width sweep shows, read off its numbers: accuracy from the narrowest to the widest
+    and what the last widening added, and the measured times beside the count of weights."""
+    scored = [p for p in points if p.test_accuracy is not None]
+    if len(scored) < 2:
+        return ""
+    first, prev, last = scored[0], scored[-2], scored[-1]
+    text = (f"Here test accuracy goes from {first.test_accuracy:.1%} with {first.width} units to "
+            f"{last.test_accuracy:.1%} with {last.width}; going from {prev.width} to {last.width} units "
+            f"changed it by {100 * (last.test_accuracy - prev.test_accuracy):+.1f} points.")
+    slower = [(a, b) for a, b in zip(points, points[1:]) if b.train_seconds < a.train_seconds]
+    if slower:
+        a, b = slower[0]
+        text += (f" The arithmetic per step grows with the number of weights, but measured seconds are "
+                 f"noisier: {b.width} units trained in {b.train_seconds:.1f} s, {a.width} in {a.train_seconds:.1f} s.")
+    else:
+        text += " Training time grew with the number of weights, as the arithmetic per step does."
+    return text
+
+
+def images_used(config: TrainConfig, n_train: int) -> int:
+    """How many training images a run of ``config`` uses (train_size 0 means all of them)."""
+    return min(config.train_size, n_train) if config.train_size else n_train
 
 
 def schedule_curves(lr: float, epochs: int, names: Sequence[str] = SCHEDULE_NAMES) -> dict[str, np.ndarray]:

@@ -121,6 +121,9 @@ FORMULA_NOTES = {
     "rotation": "c: the centre; between pixels, bilinear interpolation",
     "thickness": "N(p): p and its 4 neighbours, once per step; min makes strokes thinner",
 }
+# Every curve has its plain accuracy at level 0, the unchanged images; thickness also goes below 0.
+PLAIN_NOTE = ("Each curve passes through its plain accuracy at level 0 (the unchanged images); for "
+              "thickness that point is in the middle, with thinner strokes to its left.")
 LEVEL_LABELS = {
     "noise": "noise σ (pixel values run 0 to 1)",
     "rotation": "rotation (degrees)",

@@ -8,9 +8,10 @@ import pytest
 from mnistcore import data
 from mnistcore.augment import augment
 from mnistcore.config import TrainConfig
-from mnistcore.diagnostics import (GRADIENT_FLOW_CONFIGS, OVERFIT_CONFIG, augment_preview,
-                                   capacity_sweep, constant_units, dead_units, fit_curves,
-                                   gradient_flow, schedule_curves)
+from mnistcore.diagnostics import (GRADIENT_FLOW_CONFIGS, OVERFIT_CONFIG, CapacityPoint, FitCurves,
+                                   augment_preview, capacity_summary, capacity_sweep, constant_units,
+                                   dead_units, fit_curves, fit_summary, gradient_flow, images_used,
+                                   schedule_curves)
 from mnistcore.model import MLP, init_mlp
 from mnistcore.schedules import lr_at
 from mnistcore.train import Trainer, as_inputs, evaluate
@@ -113,11 +114,13 @@ def test_a_too_large_learning_rate_kills_many_relu_units(small, flows):
     assert burnt.dead.mean() > 0.25 and burnt.dead.mean() > 4 * fresh.mean()
 
 
-def test_a_diverged_run_says_so_and_counts_no_dead_units(small):
+def test_a_diverged_run_says_so_and_still_counts_its_dead_units(small):
+    """lr 50: the loss climbs far above its start (diverged, by the Trainer's rule) while the
+    weights stay finite, so the units it killed are counted: most of the first layer's."""
     relu = GRADIENT_FLOW_CONFIGS["relu"].replace(lr=50.0, epochs=1, train_size=1000)
     flow = gradient_flow(relu, small, points_per_epoch=2)
     assert flow.status == "diverged"
-    assert flow.dead.shape == (5,) and np.isnan(flow.dead).all()
+    assert flow.dead.shape == (5,) and np.isfinite(flow.dead).all() and flow.dead[0] > 0.5
     assert flow.grad_norms.shape[1] == 6
 
 
@@ -253,3 +256,43 @@ def test_augmented_digits_keep_their_labels(mnist, small):
     assert 0.4 < np.mean(copies == y) < np.mean(plain == y)  # 4x chance, and the copies do differ
     most_read_as = [np.bincount(copies[y == c], minlength=10).argmax() for c in range(10)]
     assert most_read_as == list(range(10))
+
+
+def test_fit_summary_says_what_the_overfitting_numbers_show(overfit):
+    _, full, stopped, _ = overfit
+    text = fit_summary(full, stopped)
+    e_loss = int(np.nanargmin(full.val_loss)) + 1
+    assert f"lowest at epoch {e_loss}" in text
+    assert f"restored weights score {stopped.test_accuracy:.1%} and all {len(full.epoch)} epochs {full.test_accuracy:.1%}" in text
+    a, b = stopped.test_accuracy, full.test_accuracy
+    assert ("early stopping scores better" in text) == (a > b + 0.0005)
+    assert ("all epochs score better" in text) == (b > a + 0.0005)
+    peak, last = np.nanmax(full.val_accuracy), full.val_accuracy[-1]
+    assert ("ends at" in text) == (peak - last >= 0.005)      # "falls" only when it does
+
+
+def test_fit_summary_of_made_up_curves_that_do_not_overfit():
+    from dataclasses import replace
+    base = FitCurves(config=TrainConfig(), epoch=np.arange(1, 5), train_loss=np.array([1.0, 0.8, 0.6, 0.5]),
+                     val_loss=np.array([1.0, 0.9, 0.8, 0.7]), train_accuracy=np.full(4, 0.9),
+                     val_accuracy=np.array([0.80, 0.85, 0.88, 0.90]), lr=np.full(4, 0.1), best_epoch=4,
+                     status="done", message="", test_loss=0.7, test_accuracy=0.90, final_val_accuracy=0.90)
+    text = fit_summary(base, replace(base, test_accuracy=0.90))
+    assert "still lowest at epoch 4" in text and "over-confident" not in text and "the two score the same" in text
+
+
+def test_capacity_summary_reads_the_sweep_and_notes_times_that_fall():
+    pts = [CapacityPoint(8, 100, 0.9, 0.88, 2.0), CapacityPoint(32, 400, 0.95, 0.93, 1.5),
+           CapacityPoint(128, 1600, 0.99, 0.935, 3.0)]
+    text = capacity_summary(pts)
+    assert "from 88.0% with 8 units to 93.5% with 128" in text and "+0.5 points" in text
+    assert "32 units trained in 1.5 s, 8 in 2.0 s" in text
+    rising = [CapacityPoint(8, 100, 0.9, 0.88, 1.0), CapacityPoint(32, 400, 0.95, 0.93, 2.0)]
+    assert "grew with the number of weights" in capacity_summary(rising)
+    assert capacity_summary(rising[:1]) == ""
+
+
+def test_images_used_counts_all_images_for_train_size_0():
+    assert images_used(TrainConfig(train_size=0), 4) == 4
+    assert images_used(TrainConfig(train_size=2000), 4) == 4
+    assert images_used(TrainConfig(train_size=2000), 60000) == 2000

@@ -172,6 +172,10 @@ def test_every_tab_copes_with_a_tiny_uploaded_data_set(tab):
     assert at.session_state[DATASET] == UPLOADED
     if tab == "Robustness":   # the shipped MNIST model, scored on the upload's 3 test images
         assert "tiny.npz" in at.warning[0].value
+    words = " ".join(el.value for el in [*at.caption, *at.markdown])
+    assert "on 0 training images" not in words and " 0 training images" not in words
+    if tab in ("Gradient flow", "Capacity", "Overfitting"):
+        assert "4 training images" in words
 
 
 def test_an_engine_error_is_said_in_the_page(monkeypatch):

@@ -134,3 +134,12 @@ def test_curves_need_matching_labels(model, test_set):
     x, y = test_set
     with pytest.raises(ValueError, match="as many labels"):
         accuracy_curve(model, x[:10], y[:5], "noise", (0,))
+
+
+def test_the_plain_note_matches_the_levels():
+    """PLAIN_NOTE (shown on the Inside page) says level 0 is on every curve and thickness has
+    levels below it: true of LEVELS."""
+    from mnistcore.robustness import PLAIN_NOTE
+    assert all(0 in levels for levels in LEVELS.values()) and "level 0" in PLAIN_NOTE
+    assert min(LEVELS["thickness"]) < 0 < max(LEVELS["thickness"]) and "thickness" in PLAIN_NOTE
+    assert all(min(levels) == 0 for kind, levels in LEVELS.items() if kind != "thickness")
