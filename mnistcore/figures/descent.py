@@ -126,7 +126,7 @@ def surface_image(Z: np.ndarray, bands: int = 20, colorscale: str = "Blues_r") -
 
 def descent_2d_figure(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, paths: dict[str, np.ndarray],
                       labels: dict[str, str] | None = None, minima=(), title: str = "",
-                      max_frames: int = 200, tail: int = 12, frame_ms: int = 80) -> go.Figure:
+                      max_frames: int = 101, tail: int = 12, frame_ms: int = 80) -> go.Figure:
     """Several optimizers' paths over a contour map, animated together.
 
     ``xs`` (nx,), ``ys`` (ny,) and ``Z`` (ny, nx) give the surface (see
