@@ -167,10 +167,9 @@ def unit(rec: step.StepRecord, model: MLP, layer: int, j: int, phase: str, names
         return
     name = f"output {names[j]}" if layer == L else f"hidden unit {j} of layer {layer}"
     s = step.unit_sum(model.W[layer - 1], model.b[layer - 1], rec.a[layer - 1][0], j)
-    terms = " + ".join(f"({w:.3f})({a:.3f})" for _, w, a in s.terms[:3])   # the table has the rest
     src = "x" if layer == 1 else f"a{layer - 1}"
     st.markdown(f"**{name}**: z = Σᵢ wᵢ {src}ᵢ + b over {s.n_inputs} inputs; the {len(s.terms)} largest terms:")
-    st.latex(rf"z = {terms} + \dots + ({s.bias:.3f})")
+    st.latex(rf"z = \sum_{{i=1}}^{{{s.n_inputs}}} w_i\,{src}_i + b = {s.z:.4f}")
     st.dataframe({"input i": [i for i, _, _ in s.terms], "w_i": [w for _, w, _ in s.terms],
                   f"{src}_i": [a for _, _, a in s.terms], "w_i·a_i": [w * a for _, w, a in s.terms]}, hide_index=True)
     st.markdown(f"the other {s.n_inputs - len(s.terms)} terms add up to {s.rest:.4f}; bias b = {s.bias:.4f}; "

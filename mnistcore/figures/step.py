@@ -78,7 +78,8 @@ def network_figure(nodes: Sequence[np.ndarray], edges: Sequence[np.ndarray], uni
 
     nodes[l] (width_l,) and edges[l] (width_l, width_{l+1}) as ``diagram_quantities`` gives them;
     units[l] the indices drawn of layer l (``shown_units``). Colour: red positive, blue
-    negative, each layer's nodes and all edges scaled to their own largest |value|; edge width
+    negative, each layer's nodes and each layer pair's edges scaled to their own largest |value| (the
+    flows of different layers differ by orders of magnitude); edge width
     grows with |value|. ``selected`` (layer, unit) is ringed. A layer with undrawn units says
     "+N more" under it.
     """
@@ -87,14 +88,13 @@ def network_figure(nodes: Sequence[np.ndarray], edges: Sequence[np.ndarray], uni
         raise ValueError("one node vector per layer and one edge matrix per pair of layers")
     ys = [np.linspace(1, -1, len(u)) if len(u) > 1 else np.zeros(1) for u in units]
     fig = go.Figure()
-    edge_max = max((float(np.abs(e[np.ix_(units[l], units[l + 1])]).max(initial=0)) for l, e in enumerate(edges)),
-                   default=0.0) or 1.0
     levels = np.linspace(-1, 1, EDGE_BINS)
     colours = _colours(levels)
     for k, level in enumerate(levels):
         seg_x, seg_y = [], []
         for l, e in enumerate(edges):
-            sub = e[np.ix_(units[l], units[l + 1])] / edge_max
+            sub = e[np.ix_(units[l], units[l + 1])]
+            sub = sub / (float(np.abs(sub).max(initial=0)) or 1.0)   # each pair of layers to its own scale
             nearest = np.abs(sub[..., None] - levels).argmin(axis=-1) == k
             strong = np.abs(sub) > 0.02
             for i, j in zip(*np.nonzero(nearest & strong)):
