@@ -116,3 +116,16 @@ def test_pixel_histogram_figure_log_and_linear(images):
     np.testing.assert_array_equal(log.data[0].x, np.arange(256))
     assert log.layout.yaxis.type == "log"
     assert figs.pixel_histogram_figure(counts, log_y=False).layout.yaxis.type in (None, "linear", "-")
+
+
+def test_long_captions_get_fewer_columns_so_none_is_cut():
+    """Fashion-MNIST's "#12345 · Ankle boot" would overlap its neighbours at ten a row."""
+    from mnistcore.figures.dataset import CAPTION_CHAR_PX, image_grid
+    images = np.zeros((20, 28, 28), dtype=np.uint8)
+    short = image_grid(images, titles=[f"#{i} · 7" for i in range(20)])
+    long = image_grid(images, titles=[f"#{10000 + i} · Ankle boot" for i in range(20)])
+    xs = lambda fig: sorted({a.x for a in fig.layout.annotations})  # noqa: E731
+    assert len(xs(short)) == 10
+    cols = len(xs(long))
+    assert cols < 10 and cols * (len("#10000 · Ankle boot") * CAPTION_CHAR_PX) <= 800
+    assert [a.text for a in long.layout.annotations][-1] == "#10019 · Ankle boot"   # whole, not cut

@@ -137,12 +137,13 @@ def current_model(ds: data.Dataset) -> Current:
         model, trained_on = held.model, held.dataset
         warning = ""
         if trained_on and trained_on not in (ds.name, dataset_key(ds)):
-            warning = f"Your model learned {trained_on}; here it is scored on {ds.name} images."
+            warning = (f"Your model learned {data.TITLES.get(trained_on, trained_on)}; here it is scored on "
+                       f"{data.TITLES.get(ds.name, ds.name)} images.")
         return Current(model, "your model", f"your model from the Train page ({_sizes(model)})", warning)
     model, note = ready_model()
     warning = note
     if ds.name != "mnist":
-        warning = (f"The ready-trained model learned MNIST digits; here it is scored on {ds.name} "
+        warning = (f"The ready-trained model learned MNIST digits; here it is scored on {data.TITLES.get(ds.name, ds.name)} "
                    "images. Train a model on this data set (Train page) for a fair picture.")
     return Current(model, "ready-trained model", f"the ready-trained model ({_sizes(model)})", warning)
 

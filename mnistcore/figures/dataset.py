@@ -101,6 +101,9 @@ def _square_pixels(fig: go.Figure, shape: tuple[int, int], title: str | None, he
     return fig
 
 
+CAPTION_CHAR_PX = 6.5   # width of one caption character at 11 px, generously
+
+
 def image_grid(
     images: np.ndarray,
     titles: Sequence[str] | None = None,
@@ -112,6 +115,8 @@ def image_grid(
 ) -> go.Figure:
     """A grid of images of shape (n, h, w), each with an optional caption above it.
 
+    `cols` is cut down so that each caption fits above its own tile (at `width_px`).
+
     The figure's height is set so the grid fills `width_px` pixels of width (a narrower chart
     shrinks it to fit, keeping pixels square).
 
@@ -121,6 +126,9 @@ def image_grid(
     """
     images = np.asarray(images)
     n, h, w = images.shape
+    if titles:   # fewer columns when the captions are long (Fashion-MNIST's "T-shirt/top"), never cut
+        longest = max(len(str(t)) for t in titles)
+        cols = max(1, min(cols, int(width_px // (longest * CAPTION_CHAR_PX + 8))))
     gap = 2
     row_gap = 9 if titles is not None else gap  # room for a caption line above each row
     z = mosaic(images, cols, gap, row_gap)
