@@ -268,3 +268,16 @@ def test_a_unit_beyond_the_output_layer_is_brought_into_range():
     assert at.number_input(key="os_pick_unit").value == 9
     at.number_input(key="os_pick_unit").set_value(4).run()
     assert ok(at).session_state[state.OS_UNIT] == (2, 4)
+
+
+def test_widgets_at_their_ends():
+    """The widest network, the largest batch and eta, the last image and seed: no exception, and a
+    step that blows the loss up says so instead of claiming anything."""
+    at = ok(open_page({"hidden": "1024", "B": "256", "eta": "100", "index": "59999", "seed": str(2**32 - 1),
+                       "phase": "Update"}))
+    assert "784-1024-10" in text(at) and "and 255 other training images" in text(at)
+    said = text(at)
+    assert ("loss **rose**" in said or "not a finite number" in said) and "loss **fell**" not in said
+    assert "The step works" not in said or "fell from" in said
+    at = ok(open_page({"eta": "0.0001", "B": "1", "index": "0", "phase": "Update"}))
+    assert "the loss on this image fell" in text(at)

@@ -152,9 +152,14 @@ def update(rec: step.StepRecord, names: Sequence[str]) -> None:
              delta_color="inverse")
     b.metric(f"p({names[y]}) on this image", f"{rec.p_y_after[0]:.4f}",
              f"{rec.p_y_after[0] - rec.p_y[0]:+.4f} (was {rec.p_y[0]:.4f})")
+    if not np.isfinite(rec.loss_after):
+        st.warning(f"The loss after the step is not a finite number ({rec.loss_after}): eta = {rec.eta:g} threw "
+                   "the weights so far that exp overflowed. Try one ten times smaller.")
+        return
     verb = "fell" if rec.loss_after < rec.loss else "rose" if rec.loss_after > rec.loss else "stayed"
     st.markdown(f"**The step works:** the loss on this image {verb} from {rec.loss:.4f} to {rec.loss_after:.4f}."
-                + ("" if verb == "fell" else " The step overshot: eta is too large for it."))
+                if verb == "fell" else f"The loss on this image {verb} from {rec.loss:.4f} to {rec.loss_after:.4f}: "
+                "the step overshot, eta is too large for it.")
 
 
 def unit(rec: step.StepRecord, model: MLP, layer: int, j: int, phase: str, names: Sequence[str]) -> None:
@@ -200,7 +205,8 @@ def batch_view(model, ds, x, label, eta, skip) -> None:
     st.markdown(f"This image and {len(y) - 1} other training images (seed {st.session_state[state.OS_SEED]}). "
                 f"The batch gradient and the mean of the {len(y)} per-image gradients differ by a relative "
                 f"{err:.1e}: float32 rounding, the same numbers.")
-    verb = "fell" if rec.loss_after < rec.loss else "rose"
+    verb = ("fell" if rec.loss_after < rec.loss else "rose" if rec.loss_after >= rec.loss
+            else "became not a finite number")   # NaN: exp overflowed
     c = st.columns(2)
     c[0].metric("Mean loss on the batch", f"{rec.loss_after:.4f}", f"{rec.loss_after - rec.loss:+.4f} (was {rec.loss:.4f})",
                 delta_color="inverse")
