@@ -303,8 +303,8 @@ def test_model_upload_continues_from_it_and_bad_files_keep_the_state():
 
 def test_download_gives_a_model_file_that_loads_back(trained):
     model, meta = trained.session_state[state.TRAINED_MODEL].model, trained.session_state[state.TRAINED_MODEL].meta
-    [download] = trained.download_button
-    assert download.label == "Download the model (.npz)"
+    # exactly one model download (the page also offers the run as a script: ui/export.py)
+    [download] = [d for d in trained.download_button if d.label == "Download the model (.npz)"]
     data = tr.model_bytes(model, None, {k: v for k, v in meta.items()
                                          if k not in ("format", "version", "sizes", "activation", "loss")})
     loaded, loaded_meta = load_model(data)

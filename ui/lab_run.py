@@ -20,6 +20,7 @@ from mnistcore.figures.training import learning_curves
 from mnistcore.train import Progress
 from ui import limits, state
 from ui.data import current_dataset, dataset_key
+from ui.header_stop import redraw_once
 from ui.live_run import CHANGE_RULE, LiveRun
 from ui.state import LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_TRAINER
 
@@ -174,6 +175,8 @@ def run_section() -> None:
         def on_event(event: Progress) -> None:   # every point is stored before this draws it
             drawn[0] += 1
             draw(live, slots, drawn[0])
+        step0 = live.step   # after Streamlit's header Stop mid-training: redraw, showing the run paused
+        redraw_once(lambda: live.step != step0 and live.status != "running")
         _train(live, action, on_event)
         st.rerun()  # the buttons above were drawn for the state before this training: redraw them
     if live.status == "diverged":

@@ -25,6 +25,7 @@ from mnistcore.checkpoint import model_metadata
 from mnistcore.config import TrainConfig
 from ui import limits as lim
 from ui import state
+from ui.header_stop import redraw_once
 from ui.live_run import ENDED, LiveRun
 from ui.models import HeldModel, held_model, hold
 from ui.training.live import POINTS_PER_EPOCH, STOP_WAIT, ActiveRun, View, train_live
@@ -160,22 +161,10 @@ def resume(run: ActiveRun, view: View, limits: lim.Limits) -> None:
         finish(run, limits)
 
 
-WATCH_SECONDS = 1.0   # how often the page checks, while a run trains, whether the header Stop ended it
-
-
 def watch_for_header_stop(run: ActiveRun) -> None:
-    """While `run` trains: redraw the page once Streamlit's header Stop has stopped it.
-
-    The header Stop ends the script run and draws nothing more, which would leave the page as it
-    was mid-run ("92 s left", Train disabled) until the next click. This fragment, rerun by the
-    browser every WATCH_SECONDS, never preempts the training script run; once that run has been
-    stopped (see resume), it reruns the whole page, which files the run as "stopped".
-    """
-    @st.fragment(run_every=WATCH_SECONDS)
-    def watch() -> None:
-        if st.session_state.get(state.TR_ACTIVE) is run and run.record is None and run.live.status in ENDED:
-            st.rerun(scope="app")
-    watch()
+    """While `run` trains: once Streamlit's header Stop has stopped it (see resume), redraw the
+    page, which files the run as "stopped" (ui/header_stop.py)."""
+    redraw_once(lambda: run.record is None and run.live.status in ENDED)
 
 
 def finish(run: ActiveRun, limits: lim.Limits) -> Run:
