@@ -135,3 +135,9 @@ def test_teach_figure_draws_the_label_and_the_classes_that_matter():
     assert [t.name for t in f.data] == ["a", "b", "c"]
     bold = [t for t in f.data if t.line.width == 4]
     assert len(bold) == 1 and bold[0].name == "b" and list(bold[0].y) == [0.15, 0.5, 0.9]
+
+
+def test_strip_figure_marks_the_bars_asked_for():
+    v = np.array([0.5, -1.0, 2.0, 0.0])
+    f = fig.strip_figure(v, "z", mark=v > 0)
+    assert list(f.data[0].marker.color) == [1.0, 0.0, 1.0, 0.0]

@@ -33,15 +33,20 @@ def shape(a: np.ndarray) -> str:
 
 
 def vector(v: np.ndarray, name: str, key: str, labels: Sequence[str] | None = None,
-           highlight: int | None = None) -> None:
-    """A vector as a strip with its largest entries as numbers; one click shows every number."""
+           highlight: int | None = None, mark: np.ndarray | None = None, title: str = "",
+           more: dict[str, np.ndarray] | None = None) -> None:
+    """A vector as a strip with its largest entries as numbers; one click shows every number
+    (with the vectors in ``more`` beside it)."""
     v = np.asarray(v)
-    st.plotly_chart(fig.strip_figure(v, f"{name}, shape {shape(v)}", labels=labels, highlight=highlight),
-                    config=CHART, key=f"strip_{key}")
+    st.plotly_chart(fig.strip_figure(v, title or f"{name}, shape {shape(v)}", labels=labels, highlight=highlight,
+                                     mark=mark), config=CHART, key=f"strip_{key}")
     if v.size > 12:
-        with st.expander(f"All {v.size} numbers of {name}"):
-            st.dataframe({"entry": list(labels) if labels is not None else np.arange(v.size), name: v},
-                         hide_index=True, height=220)
+        numbers(v, name, more)
+
+
+def numbers(v: np.ndarray, name: str, more: dict[str, np.ndarray] | None = None) -> None:
+    with st.expander(f"All {v.size} numbers of {', '.join([name, *(more or {})])}"):
+        st.dataframe({"entry": np.arange(v.size), name: v, **(more or {})}, hide_index=True, height=220)
 
 
 def forward(rec: step.StepRecord, names: Sequence[str]) -> None:
@@ -54,18 +59,21 @@ def forward(rec: step.StepRecord, names: Sequence[str]) -> None:
     a, b = st.columns([1, 2])
     a.plotly_chart(fig.image_figure(x, "x as a picture"), config=CHART, key="x_image")
     with b:
-        vector(x, "x", "x")
+        ink = np.argsort(-x, kind="stable")[:5]
+        st.markdown(f"{int(np.count_nonzero(x))} of the 784 inputs are not 0 (ink). The largest: "
+                    + ", ".join(f"x[{i}] = {x[i]:.3f}" for i in ink) + ".")
+        numbers(x, "x", {"pixel": np.round(x * 255).astype(int)})
     L = len(rec.z)
     for l in range(L - 1):
         z, act = rec.z[l][0], rec.a[l + 1][0]
         st.markdown(f"**Layer {l + 1}**: z{l + 1} = a{l} W{l + 1} + b{l + 1} (a0 = x), "
                     f"W{l + 1} of shape {shape(rec.grads[2 * l])}, z{l + 1} of shape {shape(z)}.")
         st.latex(F["z"].replace("{l}", f"{{{l + 1}}}").replace("{l-1}", f"{{{l}}}"))
-        vector(z, f"z{l + 1}", f"z{l}")
         on = int(np.count_nonzero(act > 0))
         st.latex(rf"a_{{{l + 1}}} = f(z_{{{l + 1}}}), \quad " + ACTIVATIONS[rec.activation].formula)
         st.markdown(f"a{l + 1} = {rec.activation}(z{l + 1}): **{on} of {act.size} units are on** (a > 0) for this image.")
-        vector(act, f"a{l + 1}", f"a{l}")
+        vector(z, f"z{l + 1}", f"z{l}", mark=act > 0, more={f"a{l + 1}": act},
+               title=f"z{l + 1}, shape {shape(z)}: in colour the units that are on (a{l + 1} > 0)")
     st.markdown(f"**The output layer**: z{L} = a{L - 1} W{L} + b{L}, the {len(names)} scores (logits), "
                 f"shape {shape(rec.logits[0])}.")
     vector(rec.logits[0], f"z{L}", "logits", labels=names, highlight=int(rec.y[0]))

@@ -150,17 +150,19 @@ def _colours(levels: np.ndarray) -> list[str]:
 
 
 def strip_figure(v: np.ndarray, title: str, top: int = 5, labels: Sequence[str] | None = None,
-                 highlight: int | None = None, height: int = 170) -> go.Figure:
+                 highlight: int | None = None, height: int = 170, mark: np.ndarray | None = None) -> go.Figure:
     """A long vector v (n,) as a compact bar strip, its ``top`` largest |entries| written as numbers.
 
     ``labels`` names the entries (default: their index); ``highlight`` colours one bar (the label),
-    else the top entries are coloured. The numbers are annotations (bar texts shrink to the width
+    ``mark`` (n,) of bools the bars it is True for (e.g. the units that are on), else the top
+    entries are coloured. The numbers are annotations (bar texts shrink to the width
     of a bar, unreadable among 784); colours go in as numbers on a two-colour scale (Plotly checks
     784 colour strings far more slowly).
     """
     v = np.asarray(v, dtype=float).ravel()
     best = np.argsort(-np.abs(v), kind="stable")[:top]
-    marked = np.isin(np.arange(v.size), best) if highlight is None else np.arange(v.size) == highlight
+    marked = (np.asarray(mark, bool).ravel() if mark is not None else np.isin(np.arange(v.size), best)
+              if highlight is None else np.arange(v.size) == highlight)
     x = np.array(labels, dtype=object) if labels is not None else np.arange(v.size)
     fig = go.Figure(go.Bar(
         x=x, y=v, marker_line_width=0,
