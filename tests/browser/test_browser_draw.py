@@ -46,3 +46,18 @@ def test_ring_is_read_as_0_and_clear_empties_the_canvas(page: Page, app_url: str
     page.get_by_role("button", name="Clear").click()
     expect(prediction(page)).to_have_count(0)
     expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
+
+
+def test_on_a_phone_the_canvas_fits_and_reads_a_stroke(browser, app_url: str):
+    """390x844 with touch: the 280 px canvas lies inside the screen and a stroke on it is read."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        open_draw_page(page, app_url)
+        box = page.locator("canvas.upper-canvas").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        stroke(page, [(150, 40 + 10 * i) for i in range(21)])
+        expect(prediction(page)).to_have_text("1")
+        assert_no_exception(page)
+    finally:
+        context.close()

@@ -51,3 +51,26 @@ def test_the_optimizers_race_plays_too(page: Page, app_url: str):
     # The surface is a layout image: it must still be there while the frames play.
     expect(fig.locator("g.layer-subplot g.imagelayer image")).to_have_count(1)
     assert_no_exception(page)
+
+
+def test_on_a_phone_play_pause_and_the_step_slider_do_not_overlap(browser, app_url: str):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        open_page(page, app_url, "gradient_descent")
+        fig = chart(page, "gd_anim1")
+        expect(current_step(fig)).to_have_text("step 0")
+        buttons = fig.locator("g.updatemenu-container").bounding_box()
+        slider = fig.locator("g.slider-container").bounding_box()
+        assert buttons["y"] + buttons["height"] <= slider["y"] + 1 or slider["y"] + slider["height"] <= buttons["y"] + 1
+        assert slider["x"] + slider["width"] <= fig.bounding_box()["x"] + fig.bounding_box()["width"] + 1
+        assert_no_exception(page)
+    finally:
+        context.close()
+
+
+def test_the_link_keeps_the_settings_in_the_browser(page: Page, app_url: str):
+    open_page(page, app_url, "gradient_descent?function=flat_then_steep&preset=too+large&eta=1&start=3.5&steps=30&surface=saddle")
+    expect(page.get_by_text("a two-point cycle").first).to_be_visible()
+    assert "surface=saddle" in page.url and "function=flat_then_steep" in page.url
+    assert_no_exception(page)
