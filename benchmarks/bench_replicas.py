@@ -84,7 +84,8 @@ def one_round(browser: Browser, proxy: Proxy, run: str, k: int) -> tuple[list[fl
     for page in pages:                    # the rest of the runs does not matter here
         stop_button(page).click()
     for page in pages:
-        expect(train_button(page)).to_be_enabled(timeout=TRAIN_TIMEOUT_MS)
+        expect(stop_button(page)).to_have_count(0, timeout=TRAIN_TIMEOUT_MS)   # shown only while training
+        wait_for_app(page)
     return firsts, where, pages
 
 
