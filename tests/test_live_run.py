@@ -12,21 +12,9 @@ from mnistcore.figures.training import empty_curve
 from mnistcore.train import Trainer
 from ui.live_run import CHANGE_RULE, LiveRun, record_point
 
+from test_page_train import synthetic   # ten separable "digits", shared with the Train page's tests
 
-def synthetic(n_train: int = 640, n_test: int = 100, seed: int = 0):
-    """Ten separable "digits": class c lights up its own band of rows."""
-    rng = np.random.default_rng(seed)
-
-    def make(n):
-        y = rng.integers(0, 10, n)
-        x = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-        for i, c in enumerate(y):
-            x[i, 2 * c + 4:2 * c + 6, 4:24] = 255
-        return x, y.astype(np.uint8)
-    return (*make(n_train), *make(n_test))
-
-
-DATA = synthetic()
+DATA = synthetic(640, 100)
 CONFIG = TrainConfig(hidden=(16,), epochs=2, batch_size=64, lr=0.1, seed=3)   # 10 steps an epoch
 
 
