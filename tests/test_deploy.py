@@ -11,15 +11,17 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from streamlit.web.server.starlette.starlette_routes import ROUTE_HEALTH
 
-from deploy.replicas import (BIND_LINE, CONFIG, HEALTH, HAPROXY, LOG_LINE, SERVERS_LINE, Request, local_config)
-from ui.limits import ENV_NAMES, Limits
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))   # deploy/ is not an installed package
+from deploy.replicas import BIND_LINE, CONFIG, HAPROXY, HEALTH, LOG_LINE, SERVERS_LINE, Request, local_config  # noqa: E402
+from ui.limits import ENV_NAMES, Limits  # noqa: E402
+
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 COMPOSE = (ROOT / "compose.yaml").read_text()
 HAPROXY_CFG = CONFIG.read_text()
