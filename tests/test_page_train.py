@@ -395,6 +395,25 @@ def test_a_model_scored_on_another_data_set_says_so():
     assert any("test images of mnist." in c.value for c in at.caption)      # not "which it never trained on"
 
 
+def test_a_run_that_outlives_a_data_set_switch_is_scored_on_its_own_data_and_says_so():
+    """Issue 19: the sidebar switched data sets mid-run. The run trains and is scored on the data it
+    started with; the results below, on the data set now chosen, say that the model never saw it."""
+    at = open_train(SHORT)
+    trainer = Trainer(TrainConfig(hidden=(8,), epochs=1, train_size=600), synthetic(600, 200))
+    run = tr.ActiveRun(1, LiveRun.from_trainer(trainer), "synthetic", tuple("0123456789"), "fresh weights",
+                       dataset_key="synthetic")
+    run.live.advance(steps=2)
+    at.session_state[state.TR_ACTIVE] = run
+    at.run()
+    no_exception(at)
+    [record] = at.session_state[state.TR_RUNS]
+    assert record.dataset == "synthetic" and len(run.results.cm) == 10 and run.results.cm.sum() == 200
+    held = at.session_state[state.TRAINED_MODEL]
+    assert held.dataset == "synthetic" and held.model is trainer.model
+    [warning] = [w.value for w in at.warning if "learned synthetic" in w.value]
+    assert "scores on mnist's test images" in warning
+
+
 # (the curve record's test, test_add_point_skips_done_events_and_non_finite_values, moved with
 # the code to tests/test_live_run.py: test_record_point_keeps_steps_and_epochs_and_hides_non_finite_values)
 
