@@ -203,23 +203,38 @@ def _check_widths(value: Any) -> tuple[int, ...]:
 _O = Option
 OPTIONS: dict[str, Option] = {o.name: o for o in (
     _O("hidden", "widths", (128,), "Hidden layer widths",
-       "hidden layer widths, e.g. 256,128 (none: softmax regression)"),
-    _O("activation", "choice", "relu", "Activation", "the hidden layers' activation function",
+       "hidden layer widths, e.g. 256,128 (none: softmax regression). More units can tell more ways of writing "
+       "a digit apart but take longer per epoch; deeper stacks are harder to train"),
+    _O("activation", "choice", "relu", "Activation",
+       "the hidden layers' activation function. ReLU trains fastest here; sigmoid and tanh saturate, so a deep "
+       "stack of them learns slowly",
        choices=ACTIVATIONS),
-    _O("init", "choice", "he", "Initial weights", "how the initial weights are drawn (biases start at 0)",
+    _O("init", "choice", "he", "Initial weights",
+       "how the initial weights are drawn (biases start at 0). A scale that suits the activation (He for ReLU, "
+       "Xavier for sigmoid and tanh) starts training fast; U(-0.5, 0.5) starts with huge outputs",
        choices=INITS),
-    _O("loss", "choice", "ce", "Loss", "the loss on the output scores", choices=LOSSES),
-    _O("optimizer", "choice", "sgd", "Optimizer", "the update rule", choices=OPTIMIZERS),
-    _O("lr", "float", 0.1, "Learning rate η", "learning rate: the step size eta",
+    _O("loss", "choice", "ce", "Loss",
+       "the loss on the output scores. Cross-entropy on softmax probabilities pushes hard on confident "
+       "mistakes; MSE on the raw scores learns more slowly", choices=LOSSES),
+    _O("optimizer", "choice", "sgd", "Optimizer",
+       "the update rule. SGD steps against the gradient; momentum keeps part of the last step; Adam also "
+       "scales each weight's step and copes with a wider range of learning rates", choices=OPTIMIZERS),
+    _O("lr", "float", 0.1, "Learning rate η",
+       "learning rate: the step size eta. Too large and the loss jumps about or the run diverges; too small "
+       "and it crawls",
        low=0.0, high=100.0, low_open=True),
     _O("momentum", "float", 0.9, "Momentum μ", "momentum mu: the share of the last step kept (momentum only)",
        low=0.0, high=1.0, high_open=True, page_high=0.99),
     _O("nesterov", "bool", False, "Nesterov (gradient at the look-ahead point)",
        "Nesterov momentum, in Sutskever's form: the weights kept are the look-ahead point w + mu v, "
        "where the gradient is taken", formula=Momentum.nesterov_formula),
-    _O("batch_size", "int", 128, "Batch size B", "images per step: 0 = full batch, 1 = per-sample SGD",
+    _O("batch_size", "int", 128, "Batch size B",
+       "images per step: 0 = full batch, 1 = per-sample SGD. Smaller batches take more, noisier steps per "
+       "epoch; larger ones fewer, smoother ones",
        low=0, formula=r"\nabla_w L \approx \frac{1}{B} \sum_{i \in \text{batch}} \nabla_w L_i"),
-    _O("epochs", "int", 10, "Epochs", "passes over the training set", low=1),
+    _O("epochs", "int", 10, "Epochs",
+       "passes over the training set. More epochs train longer; on a small training set they also overfit",
+       low=1),
     _O("dropout", "float", 0.0, "Dropout p",
        "share of hidden units zeroed at each training step (off when scoring); the kept ones are divided by 1 - p",
        low=0.0, high=1.0, high_open=True, page_high=0.9,
@@ -233,19 +248,28 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
                 r"\Rightarrow\ \nabla_W L_{\text{total}} = \nabla_W L + \lambda W")),
     _O("seed", "int", 0, "Seed", "seed of every random draw: same settings and seed, the same numbers bit for bit",
        low=0, page_high=2**32 - 1),
-    _O("dtype", "choice", "float32", "Precision", "floating-point precision of weights and arithmetic",
+    _O("dtype", "choice", "float32", "Precision",
+       "floating-point precision of weights and arithmetic. float32 is about twice as fast; float64 gives "
+       "nearly the same accuracy",
        choices=DTYPES),
-    _O("train_size", "int", 0, "Training images", "train on a seeded random subset of this size (0 = all)",
+    _O("train_size", "int", 0, "Training images",
+       "train on a seeded random subset of this size (0 = all). Fewer images train faster but the network "
+       "does worse on new ones",
        low=0),
-    _O("val_split", "float", 0.0, "Validation split", "share of the training set held out for validation",
+    _O("val_split", "float", 0.0, "Validation split",
+       "share of the training set held out for validation: never trained on, it shows when the network "
+       "starts to overfit",
        low=0.0, high=0.9, page_high=0.5),
     _O("early_stopping", "int", 0, "Early stopping patience (epochs, 0 = off)",
        "stop after this many epochs without a better validation loss, keeping the best weights "
        "(needs a validation split; 0 = off)", low=0, page_high=20, metavar="PATIENCE"),
-    _O("schedule", "choice", "constant", "Learning-rate schedule", "how the learning rate changes epoch by epoch",
+    _O("schedule", "choice", "constant", "Learning-rate schedule",
+       "how the learning rate changes epoch by epoch. Decaying it (step, cosine) lets a run take big steps "
+       "early and settle late",
        choices=SCHEDULES),
     _O("augment", "bool", False, "Augment: shift ±2 px and rotate the training images",
-       "random shifts and small rotations of the training images, new ones each epoch"),
+       "random shifts and small rotations of the training images, new ones each epoch. Slower per epoch; "
+       "the network learns to read digits that are not perfectly placed"),
 )}
 
 

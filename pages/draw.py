@@ -8,7 +8,7 @@ from mnistcore.figures import draw as fig
 from mnistcore.model import MLP
 from mnistcore.predict import SHIPPED_MODEL, layer_outputs, predict_image, top_units
 from mnistcore.preprocess import EmptyImageError, canvas_image, display_image, load_image
-from ui import state
+from ui import experiments, state
 from ui.data import label
 from ui.models import held_model, shipped_model
 from ui.one_step import open_with_drawing
@@ -163,3 +163,4 @@ def reader() -> None:
 
 
 reader()
+experiments.try_this("draw", model=model)  # this page's guided experiment (issue 17)

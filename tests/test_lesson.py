@@ -122,3 +122,28 @@ def test_home_lists_every_experiment_and_makes_a_lesson_link():
     assert q["preset"] == "default" and float(q["lr"]) == PRESETS["default"].lr  # the current settings: the defaults
     found, notes = lesson.parse(q, [p for p in q if p not in ("hide", "fix", "note")])
     assert found.hide == {"lr", "optimizer"} and not notes
+
+
+def test_the_draw_experiment_reads_moved_digits_with_the_pages_model():
+    exp = EXPERIMENTS["shifted_digit"]
+    at = open_app("pages/draw.py", {"try": exp.id}, timeout=TIMEOUT)
+    assert not at.exception
+    at.radio(key=f"exp_pick_{exp.id}").set_value(exp.predictions[exp.answer]).run()
+    next(b for b in at.button if b.key == f"exp_go_{exp.id}").click().run()
+    assert not at.exception
+    pick, outcome = at.session_state[state.EXP_TRIED][exp.id]
+    assert pick == exp.predictions[exp.answer] and outcome["centred_accuracy"] > outcome["raw_accuracy"]
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"**{outcome['centred_accuracy']:.0%}**" in text and f"**{outcome['raw_accuracy']:.0%}**" in text
+    assert any("You predicted it" in s.value for s in at.success)
+
+
+def test_an_experiment_link_followed_within_the_session_sets_the_page_up_again():
+    at = open_app(PAGE, {"preset": "seed"}, timeout=TIMEOUT)
+    assert at.session_state[tr.key("lr")] == 0.1
+    exp = EXPERIMENTS["lr_too_large"]  # as Home's st.page_link opens it, in the same session
+    at.query_params.clear()
+    at.query_params.update(dict(parse_qsl(urlsplit(exp.link()).query)))
+    at.run()
+    assert not at.exception
+    assert at.session_state[tr.key("lr")] == 5.0 and at.session_state[tr.key("train_size")] == 10_000

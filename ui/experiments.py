@@ -76,13 +76,16 @@ def _explain(exp: Experiment, pick: str | None) -> None:
 
 def _experiment(page: str, exp: Experiment, locked: bool, start, model: MLP | None) -> None:
     st.markdown(f"**{exp.question}**")
-    st.radio("Your prediction", exp.predictions, index=None, key=_pick_key(exp))
+    pick = st.radio("Your prediction", exp.predictions, index=None, key=_pick_key(exp))
     first = exp.runs[0]
+    if pick is None:
+        st.caption("Pick a prediction first: then run it.")
     if page == "draw":
         st.button("Run it on 300 test digits moved to the corner", key=f"exp_go_{exp.id}",
-                  disabled=model is None, on_click=_run_draw, args=(exp, model), icon=":material/play_arrow:")
+                  disabled=model is None or pick is None, on_click=_run_draw, args=(exp, model),
+                  icon=":material/play_arrow:")
     else:
-        st.button(f"Set up and run: {first.label}", key=f"exp_go_{exp.id}", disabled=locked,
+        st.button(f"Set up and run: {first.label}", key=f"exp_go_{exp.id}", disabled=locked or pick is None,
                   on_click=_set_up, args=(page, exp, 0, start), icon=":material/play_arrow:")
         if len(exp.runs) > 1:
             st.caption("Then compare, in the runs table and its overlay:")

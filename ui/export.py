@@ -13,6 +13,8 @@ def export_run(config: TrainConfig | None) -> None:
     dataset = st.session_state.get(state.DATASET, "mnist")
     with st.popover("Export this run", icon=":material/code:", disabled=config is None,
                     help="The settings as a short Python script that trains the same run, number for number."):
+        if config is None:  # the popover is disabled, but its body still runs
+            return
         if dataset == state.UPLOADED:
             st.warning("The run uses your uploaded data set, which the script cannot load: it reads MNIST "
                        "instead. Change `data.load(...)` to read your files.")

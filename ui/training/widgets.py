@@ -31,6 +31,12 @@ MODES = ("full batch", "mini-batch", "per-sample")
 PAGE = "train"  # the page's name for lesson links (ui/lesson.py)
 
 
+def _help(name: str) -> str:
+    """The setting's help text from the options table, as a sentence."""
+    text = OPTIONS[name].help
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def _options(values: tuple, current, keep=lambda v: True) -> list:
     """The fixed `values` that pass `keep`, plus `current` (say, from a link) in its place."""
     return sorted({v for v in values if keep(v)} | {current})
@@ -86,7 +92,9 @@ def preset_picker(limits: lim.Limits, n_train: int, locked: bool) -> None:
     if not lesson.visible(PAGE, "preset"):
         return
     left, right = st.columns([1, 3], vertical_alignment="bottom")
-    name = left.selectbox("Preset", list(PRESETS), disabled=locked or lesson.fixed(PAGE, "preset"), **_seed(
+    name = left.selectbox("Preset", list(PRESETS), disabled=locked or lesson.fixed(PAGE, "preset"),
+                          help="A named set of all the settings below; changing any setting afterwards keeps the rest.",
+                          **_seed(
         state.WIDGET_PREFIX + state.TR_PRESET, st.session_state[state.TR_PRESET], _on_preset, limits, n_train))
     changed = [f for f in FIELDS if st.session_state[key(f)] != getattr(PRESETS[name], f)]
     right.markdown(PRESET_NOTES.get(name, "") + (f" *Changed since: {', '.join(changed)}.*" if changed else ""))
@@ -111,32 +119,34 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
         st.markdown("**Network**")
         hidden = s[key("hidden")]
         if show("hidden"):
-            st.slider("Hidden layers", 0, limits.max_layers, disabled=off("hidden"),
+            st.slider("Hidden layers", 0, limits.max_layers, disabled=off("hidden"), help=_help("hidden"),
                       **_seed(_w("depth"), len(hidden), _set_depth))
         for layer, width in enumerate(hidden if show("hidden") else ()):
             st.select_slider(f"Units in hidden layer {layer + 1}",
                              _options(WIDTHS, width, lambda v: v <= limits.max_width), disabled=off("hidden"),
+                             help="Units in this layer: each one learns to respond to one pattern of its inputs.",
                              **_seed(_w(f"width{layer}"), width, _set_width, layer))
         st.caption(f"Layers: {' → '.join(map(str, (784, *hidden, 10)))}")
         if show("activation"):
             st.selectbox("Activation", ACTIVATION_NAMES, format_func=LABELS.get, disabled=off("activation"),
-                         **state.bind(key("activation")))
+                         help=_help("activation"), **state.bind(key("activation")))
         formula(activations.ACTIVATIONS[s[key("activation")]].formula)
         if show("init"):
             st.selectbox("Initial weights", INIT_NAMES, format_func=LABELS.get, disabled=off("init"),
-                         **state.bind(key("init")))
+                         help=_help("init"), **state.bind(key("init")))
     with opt:
         st.markdown("**Loss and optimizer**")
         if show("loss"):
-            st.selectbox("Loss", LOSS_NAMES, format_func=LABELS.get, disabled=off("loss"), **state.bind(key("loss")))
+            st.selectbox("Loss", LOSS_NAMES, format_func=LABELS.get, disabled=off("loss"),
+                         help=_help("loss"), **state.bind(key("loss")))
         formula(losses.LOSSES[s[key("loss")]].formula)
         if show("optimizer"):
             st.selectbox("Optimizer", OPTIMIZER_NAMES, format_func=LABELS.get, disabled=off("optimizer"),
-                         **state.bind(key("optimizer")))
+                         help=_help("optimizer"), **state.bind(key("optimizer")))
         if s[key("optimizer")] == "momentum":
             if show("momentum"):
                 st.slider("Momentum μ", 0.0, MOMENTUM_MAX, step=0.01, disabled=off("momentum"),
-                          **state.bind(key("momentum")))
+                          help=_help("momentum"), **state.bind(key("momentum")))
             if show("nesterov"):
                 st.checkbox(OPTIONS["nesterov"].label, disabled=off("nesterov"), help=OPTIONS["nesterov"].help,
                             **state.bind(key("nesterov")))
@@ -155,22 +165,25 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
         size = s[key("batch_size")]
         mode = MODES[0] if size == 0 else MODES[2] if size == 1 else MODES[1]
         if show("batch_size"):
-            st.radio("Batch", MODES, horizontal=True, disabled=lesson.fixed(PAGE, "batch_size"),
+            st.radio("Batch", MODES, horizontal=True, disabled=lesson.fixed(PAGE, "batch_size"), help=_help("batch_size"),
                      **_seed(_w("mode"), mode, _set_mode))
         if mode == MODES[1] and show("batch_size"):
             st.select_slider("Batch size B", _options(BATCHES, size), disabled=lesson.fixed(PAGE, "batch_size"),
+                             help="Images averaged in each step's gradient: larger batches give smoother but fewer steps.",
                              **_seed(_w("batch"), size, _set_batch))
         formula(BATCH)
         if show("epochs"):
-            st.slider("Epochs", 1, limits.max_epochs, disabled=off("epochs"), **state.bind(key("epochs")))
+            st.slider("Epochs", 1, limits.max_epochs, disabled=off("epochs"), help=_help("epochs"),
+                      **state.bind(key("epochs")))
         if show("schedule"):
             st.selectbox("Learning-rate schedule", SCHEDULE_NAMES, format_func=LABELS.get, disabled=off("schedule"),
-                         **state.bind(key("schedule")))
+                         help=_help("schedule"), **state.bind(key("schedule")))
         formula(schedules.FORMULAS[s[key("schedule")]])
     with reg:
         st.markdown("**Regularisation**")
         if show("dropout"):
-            st.slider("Dropout p", 0.0, DROPOUT_MAX, step=0.05, disabled=off("dropout"), **state.bind(key("dropout")))
+            st.slider("Dropout p", 0.0, DROPOUT_MAX, step=0.05, disabled=off("dropout"),
+                      help=_help("dropout"), **state.bind(key("dropout")))
         if s[key("dropout")] > 0:
             formula(DROPOUT)
         if show("l2"):
@@ -180,7 +193,7 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
             formula(L2)
         if show("augment"):
             st.checkbox("Augment: shift ±2 px and rotate the training images", disabled=off("augment"),
-                        **state.bind(key("augment")))
+                        help=_help("augment"), **state.bind(key("augment")))
         if show("seed"):
             st.number_input("Seed", 0, 2**32 - 1, step=1, disabled=off("seed"), **state.bind(key("seed")),
                             help="Same settings and seed: the same numbers, bit for bit.")
@@ -195,4 +208,5 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
                      help="Stop when the validation loss has not improved for this many epochs, "
                           "and keep the best weights. Needs a validation split.")
         if show("dtype"):
-            c.radio("Precision", DTYPE_NAMES, horizontal=True, disabled=off("dtype"), **state.bind(key("dtype")))
+            c.radio("Precision", DTYPE_NAMES, horizontal=True, disabled=off("dtype"),
+                    help=_help("dtype"), **state.bind(key("dtype")))
