@@ -40,11 +40,32 @@ def test_confusion_change_colours_by_whether_the_change_helps():
     assert heat.text.tolist() == [["-1", "+1"], ["-1", "+1"]]
 
 
-def test_threshold_figure_and_histogram_take_the_curve():
+def test_threshold_figure_puts_coverage_and_accuracy_on_panels_of_their_own():
     t = np.linspace(0, 1, 11)
-    fig = lab.threshold_figure(t, np.linspace(1, 0, 11), np.r_[np.linspace(0.9, 1, 10), np.nan], 0.3)
-    assert [tr.name for tr in fig.data] == ["coverage (share answered)", "accuracy of the answers"]
-    assert fig.data[1].yaxis == "y2"
-    hist = lab.confidence_histogram(np.array([0.2, 0.9, 0.95, 0.5]), np.array([False, True, True, True]), bins=10)
+    accuracy = np.r_[np.linspace(0.981, 1, 10), np.nan]           # a 98%-right model: 98.1-100%
+    fig = lab.threshold_figure(t, np.linspace(1, 0, 11), accuracy, 0.3)
+    coverage_line, accuracy_line = fig.data
+    assert (coverage_line.yaxis, accuracy_line.yaxis) == ("y", "y2")
+    assert fig.layout.yaxis2.overlaying is None                    # no twin axes on one plot
+    top, bottom = fig.layout.yaxis.domain, fig.layout.yaxis2.domain
+    assert bottom[1] < top[0]                                      # stacked, apart
+    assert tuple(fig.layout.yaxis.range) == (0, 1.02)
+    low, high = fig.layout.yaxis2.range
+    assert 0.97 < low < 0.981 and high > 1                         # its own range, said by its own ticks
+    titles = [a.text for a in fig.layout.annotations]
+    assert "Coverage: share of images answered" in titles and "Accuracy of the answers" in titles
+    assert "τ = 0.30" in titles
+    assert len(fig.layout.shapes) == 2                             # τ marked on both panels
+
+
+def test_confidence_histogram_sets_right_and_wrong_side_by_side():
+    rng = np.random.default_rng(0)
+    confidence = np.r_[rng.uniform(0.95, 1, 9800), rng.uniform(0.3, 0.9, 200)]
+    correct = np.r_[np.ones(9800, bool), rng.random(200) < 0.4]
+    hist = lab.confidence_histogram(confidence, correct, threshold=0.5, bins=10)
     right, wrong = hist.data
-    assert right.y.sum() == 3 and wrong.y.sum() == 1 and wrong.y[2] == 1
+    assert right.y.sum() == correct.sum() and wrong.y.sum() == (~correct).sum()
+    assert hist.layout.barmode == "group"                          # never stacked on the log axis
+    assert hist.layout.yaxis.type == "log"
+    [label] = [a for a in hist.layout.annotations if "not sure" in a.text]
+    assert (label.yref, label.y, label.yanchor) == ("paper", 1, "top")   # inside the top, off the ticks

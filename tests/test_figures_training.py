@@ -65,11 +65,69 @@ def test_learning_curves_skip_non_finite_values_and_mark_changes():
     assert fig.layout.annotations[0].text == "lr 0.1 → 0.01"
 
 
-def test_learning_curves_of_an_empty_curve_and_bad_metric():
-    fig = figs.learning_curves(figs.empty_curve(), "accuracy", epochs=3)
-    assert all(len(t.x) == 0 for t in fig.data)
+def test_learning_curves_of_an_empty_curve_have_the_axes_they_will_have():
+    loss = figs.learning_curves(figs.empty_curve(), "loss", epochs=3)
+    accuracy = figs.learning_curves(figs.empty_curve(), "accuracy", epochs=3)
+    assert all(len(t.x) == 0 for t in loss.data + accuracy.data)
+    assert tuple(loss.layout.yaxis.range) == (0, pytest.approx(math.log(10)))   # from 0 to a uniform guess
+    assert tuple(accuracy.layout.yaxis.range) == (0, 1)                          # 0-100%, not -100%..400%
+    assert tuple(loss.layout.xaxis.range) == (0, 3)                              # the planned epochs
     with pytest.raises(ValueError, match="metric must be one of"):
         figs.learning_curves(figs.empty_curve(), "f1")
+
+
+def test_accuracy_axis_fits_the_points_and_stays_within_0_and_100_percent():
+    # a diverged run sitting at 8-9%: at least 10 points tall (no "9%, 8%, 8%" ticks), not below 0
+    flat = figs.accuracy_range([0.0892, 0.0980, 0.0958])
+    assert flat[0] == 0.0 and 0.098 < flat[1] <= 0.11
+    good = figs.accuracy_range([0.91, 0.955, 0.972, 0.981])
+    assert good[1] <= 1.0 and good[0] < 0.91 and good[1] - good[0] >= 0.1
+    assert figs.accuracy_range([0.97, 0.999, 1.0])[1] == 1.0
+    fig = figs.learning_curves(curve_of(EVENTS), "accuracy")
+    assert fig.layout.yaxis.range[1] <= 1.0 and fig.layout.yaxis.range[0] <= 0.1   # accuracy 0.1 shown
+
+
+def test_a_diverged_runs_loss_is_drawn_on_a_log_axis():
+    # the numbers of a run at lr 5: 2.30 at the start, then losses near 900k, then NaN
+    events = [(0.2, "step", 2.31, 2.28), (0.4, "step", 51.7, None), (0.6, "step", 8.9e5, 9.1e5),
+              (0.8, "step", math.nan, None)]
+    fig = figs.learning_curves(curve_of(events), "loss", epochs=1)
+    assert fig.layout.yaxis.type == "log" and "log" in fig.layout.yaxis.title.text
+    low, high = fig.layout.yaxis.range                              # powers of ten
+    assert low < math.log10(2.28) and high > math.log10(9.1e5)     # start and blow-up both in view
+
+
+def test_one_loss_spike_is_clipped_with_a_note():
+    # MSE losses falling from 0.09 to 0.01 with one batch at 0.62
+    train = list(np.linspace(0.09, 0.01, 20))
+    train[7] = 0.62
+    events = [((i + 1) / 10, "step", v, None) for i, v in enumerate(train)]
+    fig = figs.learning_curves(curve_of(events), "loss", epochs=2)
+    assert fig.layout.yaxis.type == "linear"
+    top = fig.layout.yaxis.range[1]
+    assert fig.layout.yaxis.range[0] == 0 and 0.09 < top < 0.62      # the rest fills the chart
+    note = [a.text for a in fig.layout.annotations if "clipped" in a.text]
+    assert note == [f"clipped at {top:.3g}: the highest point is 0.62"]
+    plain = figs.learning_curves(curve_of(EVENTS), "loss", epochs=4)
+    assert plain.layout.yaxis.range[0] == 0 and plain.layout.yaxis.range[1] >= 0.9   # no clipping
+    assert not plain.layout.annotations
+
+
+def test_x_axis_fits_what_was_given():
+    short = figs.learning_curves(curve_of(EVENTS[:2]), "loss", epochs=1.0)   # a run stopped after 1 of 20
+    assert tuple(short.layout.xaxis.range) == (0, 1.0)
+    free = figs.learning_curves(curve_of(EVENTS), "loss")                     # no epochs: Plotly fits the points
+    assert free.layout.xaxis.range is None
+
+
+def test_change_marks_close_together_get_labels_on_different_lines():
+    changes = [(1.0, "lr 0.1 → 0.01"), (1.0, "batch 64 → 128"), (1.2, "momentum 0 → 0.9"), (4.0, "lr 0.01 → 0.001")]
+    fig = figs.learning_curves(curve_of(EVENTS), "loss", epochs=5, changes=changes)
+    labels = [(a.x, a.y, a.text) for a in fig.layout.annotations]
+    assert labels[0] == (1.0, 1, "lr 0.1 → 0.01; batch 64 → 128")   # one x: one label
+    assert labels[1][0] == 1.2 and labels[1][1] < labels[0][1]       # close by: one line lower
+    assert labels[2][:2] == (4.0, 1)                                 # far away: back on top
+    assert [s.x0 for s in fig.layout.shapes] == [1.0, 1.2, 4.0]
 
 
 def test_runs_overlay_draws_one_line_per_run():
@@ -84,16 +142,19 @@ def test_runs_overlay_draws_one_line_per_run():
         figs.runs_overlay([], "loss", "dev")
 
 
-def test_confusion_figure_counts_and_rates():
+def test_confusion_figure_colours_only_the_mistakes():
     cm = np.array([[8, 2, 0], [1, 3, 0], [0, 0, 0]])
     counts = figs.confusion_figure(cm, ["a", "b", "c"])
     heat = counts.data[0]
     assert heat.text.tolist() == [["8", "2", "0"], ["1", "3", "0"], ["0", "0", "0"]]
     z = np.array(heat.z, dtype=float)
-    assert z[0].tolist() == pytest.approx([0.8, 0.2, 0.0])          # colour = share of the true class
-    assert z[1].tolist() == pytest.approx([0.25, 0.75, 0.0])
+    assert np.isnan(np.diag(z)).all()                              # the right answers take no colour
+    assert z[0, 1] == pytest.approx(0.2) and z[1, 0] == pytest.approx(0.25)   # colour = share of the true class
     assert np.isnan(z[2]).all()                                    # a class with no images: no rate
+    assert (heat.zmin, heat.zmax) == (0, pytest.approx(0.25))      # the scale ends at the worst mistake
     assert np.asarray(heat.customdata).tolist() == cm.tolist()
+    grey = [(s.x0, s.y0) for s in counts.layout.shapes]
+    assert grey == [(-0.5, -0.5), (0.5, 0.5), (1.5, 1.5)] and {s.layer for s in counts.layout.shapes} == {"below"}
     rates = figs.confusion_figure(cm, ["a", "b", "c"], rates=True).data[0]
     assert rates.text.tolist() == [["80.0%", "20.0%", "0.0%"], ["25.0%", "75.0%", "0.0%"], ["", "", ""]]
     assert counts.layout.yaxis.autorange == "reversed"              # true class 0 on top
@@ -101,13 +162,26 @@ def test_confusion_figure_counts_and_rates():
         figs.confusion_figure(np.zeros((2, 3)), ["a", "b"])
 
 
-def test_per_class_figure_marks_the_weakest_class():
-    fig = figs.per_class_figure(np.array([0.99, 0.80, np.nan, 0.95]), ["0", "1", "2", "3"])
+def test_confusion_figure_at_98_percent_shows_each_mistake():
+    """A 98%-right matrix: the rarest mistake still gets a visible share of the colour scale."""
+    cm = np.diag([970, 1120, 1010, 995, 960, 875, 940, 1005, 955, 985])
+    cm[4, 9], cm[7, 2], cm[3, 5], cm[9, 4] = 18, 12, 9, 1
+    mistakes = figs.confusion_figure(cm, [str(c) for c in range(10)]).data[0]
+    z = np.array(mistakes.z, dtype=float)
+    assert mistakes.zmax == pytest.approx(18 / 978)                 # the worst mistake: full colour
+    assert z[9, 4] / mistakes.zmax > 0.05                           # one image in 986 is not white-on-white
+    assert mistakes.colorscale[0][1].endswith(", 0)")              # no mistakes: transparent (theme shows)
+
+
+def test_per_class_figure_marks_the_weakest_class_and_stops_at_100_percent():
+    fig = figs.per_class_figure(np.array([0.99, 0.80, np.nan, 1.0]), ["0", "1", "2", "3"])
     bars = fig.data[0]
     assert list(bars.x) == ["0", "1", "2", "3"]
-    assert bars.text == ("99.0%", "80.0%", "n/a", "95.0%")
+    assert bars.text == ("99.0%", "80.0%", "n/a", "100.0%")
     assert bars.marker.color[1] != bars.marker.color[0] == bars.marker.color[3]
     assert fig.layout.yaxis.range[0] <= 0.8
+    assert fig.layout.yaxis.range[1] == 1.0                         # never 104%
+    assert bars.textposition == "inside"                            # labels need no room above 100%
 
 
 def test_mistakes_figure_captions_true_and_predicted_class():

@@ -130,58 +130,64 @@ def top_images_figure(images: np.ndarray, values: np.ndarray, ids: Sequence[int]
 
 
 def threshold_figure(thresholds: np.ndarray, coverage: np.ndarray, accuracy: np.ndarray,
-                     threshold: float | None = None, height: int = 340) -> go.Figure:
-    """Coverage (left axis) and accuracy of the answered images (right axis) against the threshold.
+                     threshold: float | None = None, height: int = 400) -> go.Figure:
+    """Coverage (top panel, 0-100%) and accuracy of the answered images (bottom panel) against τ.
 
-    Two axes, because accuracy moves within a few percent while coverage spans 0 to 100%: on
-    one axis the rise in accuracy would be a flat line. A dotted line marks ``threshold``.
+    Two panels over one x axis rather than two y axes on one plot: accuracy moves within a few
+    percent while coverage spans 0 to 100%, and on twin axes its line would seem to climb from
+    the bottom of the chart. Each panel's axis says its own range; a dotted line marks ``threshold``.
     """
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=thresholds, y=coverage, name="coverage (share answered)", mode="lines",
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.5, 0.5],
+                        subplot_titles=("Coverage: share of images answered", "Accuracy of the answers"))
+    fig.add_trace(go.Scatter(x=thresholds, y=coverage, name="coverage", mode="lines", showlegend=False,
                              line=dict(color=COVERAGE_COLOUR, width=2.5),
-                             hovertemplate="threshold %{x:.2f}<br>coverage %{y:.1%}<extra></extra>"),
-                  secondary_y=False)
-    fig.add_trace(go.Scatter(x=thresholds, y=accuracy, name="accuracy of the answers", mode="lines",
+                             hovertemplate="threshold %{x:.2f}<br>coverage %{y:.1%}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=thresholds, y=accuracy, name="accuracy of the answers", mode="lines", showlegend=False,
                              line=dict(color=ACCURACY_COLOUR, width=2.5),
-                             hovertemplate="threshold %{x:.2f}<br>accuracy %{y:.2%}<extra></extra>"),
-                  secondary_y=True)
+                             hovertemplate="threshold %{x:.2f}<br>accuracy %{y:.2%}<extra></extra>"), row=2, col=1)
     if threshold is not None:
-        fig.add_vline(x=threshold, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text=f"τ = {threshold:.2f}", annotation_position="bottom left")
+        for row in (1, 2):
+            fig.add_vline(x=threshold, line=dict(color="#6b7280", dash="dot", width=1), row=row, col=1)
+        fig.add_annotation(x=threshold, y=0, xref="x2", yref="y2 domain", text=f"τ = {threshold:.2f}",
+                           showarrow=False, xanchor="left", yanchor="bottom", xshift=3, font_size=10)
     acc = np.asarray(accuracy, dtype=float)
     acc = acc[np.isfinite(acc)]
     low = float(acc.min()) if acc.size else 0.0
     pad = max((1.0 - low) * 0.1, 0.002)
-    fig.update_yaxes(title_text="coverage", tickformat=".0%", range=[0, 1.02], secondary_y=False,
-                     title_font_color=COVERAGE_COLOUR)
-    fig.update_yaxes(title_text="accuracy of the answers", tickformat=".1%", range=[low - pad, 1 + pad / 4],
-                     secondary_y=True, showgrid=False, title_font_color=ACCURACY_COLOUR)
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(title="confidence threshold τ", range=[0, 1]),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-    )
+    bottom = max(0.0, low - pad)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=1)
+    fig.update_yaxes(tickformat=".1%" if 1 - bottom < 0.1 else ".0%", range=[bottom, 1 + pad / 4], row=2, col=1)
+    fig.update_xaxes(range=[0, 1], row=1, col=1)
+    fig.update_xaxes(title_text="confidence threshold τ", range=[0, 1], row=2, col=1)
+    fig.update_annotations(font_size=12, selector=dict(text="Coverage: share of images answered"))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10))
     return fig
 
 
 def confidence_histogram(confidence: np.ndarray, correct: np.ndarray, threshold: float | None = None,
                          bins: int = 40, height: int = 300) -> go.Figure:
-    """How sure the model is (top probability per image), right and wrong answers stacked."""
+    """How sure the model is (top probability per image): right and wrong answers side by side.
+
+    Counts on a log axis, because most right answers pile up near 1 while the wrong ones are a
+    few dozen: side by side (never stacked, which a log axis would misstate), each bar is its
+    own count. The τ label sits inside the plot's top, clear of the tick labels.
+    """
     confidence, correct = np.asarray(confidence), np.asarray(correct, dtype=bool)
     edges = np.linspace(0.0, 1.0, bins + 1)
     centres = (edges[:-1] + edges[1:]) / 2
     fig = go.Figure()
     for name, mask, colour in (("right", correct, COVERAGE_COLOUR), ("wrong", ~correct, "#dc2626")):
         counts, _ = np.histogram(confidence[mask], bins=edges)
-        fig.add_trace(go.Bar(x=centres, y=counts, width=1 / bins, name=name, marker_color=colour,
+        fig.add_trace(go.Bar(x=centres, y=counts, name=name, marker_color=colour,
                              hovertemplate=f"{name}: %{{y:,}} images<br>confidence ≈ %{{x:.3f}}<extra></extra>"))
     if threshold is not None:
-        fig.add_vline(x=threshold, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text="← not sure | answered →", annotation_position="bottom",
-                      annotation_yshift=-2, annotation_font_size=10)
-    fig.update_layout(barmode="stack", bargap=0, height=height, margin=dict(l=10, r=10, t=40, b=10),
+        fig.add_vline(x=threshold, line=dict(color="#6b7280", dash="dot", width=1))
+        fig.add_annotation(x=threshold, y=1, xref="x", yref="paper", yanchor="top", showarrow=False,
+                           text="← not sure | answered →", font_size=10, bgcolor="rgba(128,128,128,0.15)")
+    fig.update_layout(barmode="group", bargap=0.1, bargroupgap=0, height=height, margin=dict(l=10, r=10, t=40, b=10),
                       xaxis=dict(title="confidence (top probability)", range=[0, 1]),
                       yaxis=dict(title="images (log scale)", type="log"),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
     return fig
 
 
