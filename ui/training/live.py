@@ -168,7 +168,7 @@ class StreamlitView:
         self.bar.progress(min(1.0, run.epochs / run.config.epochs),
                           text=f"Run #{run.number} {run.status.replace('_', ' ')} at epoch {run.epochs:.2f}/"
                                f"{run.config.epochs} · {run.samples_per_second:,.0f} samples/s")
-        self.show_curve(run.curve, run.config.epochs, run.changes)
+        self.show_curve(run.curve, run.epochs or run.config.epochs, run.changes)   # x: what was trained
 
     def charts(self, run: ActiveRun) -> None:
         self.show_curve(run.curve, run.config.epochs, run.trainer.changes)

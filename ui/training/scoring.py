@@ -70,8 +70,9 @@ def show_results(res: Results, dataset, class_names: list[str]) -> None:
         st.session_state.setdefault(state.TR_CM_RATES, False)
         rates = st.toggle("Rates instead of counts", **state.bind(state.TR_CM_RATES))
         st.plotly_chart(figs.confusion_figure(res.cm, class_names, rates=rates))
-        st.caption("Row: the true class; column: the network's answer. The diagonal holds the right "
-                   "answers; a dark cell off it is a pair of classes the network confuses.")
+        st.caption("Row: the true class; column: the network's answer. The grey diagonal holds the right "
+                   "answers; only the mistakes are coloured, the deeper the red the larger their share of "
+                   "the true class (the scale ends at the worst one): a pair of classes the network confuses.")
     with right:
         st.markdown("**Accuracy per class**")
         st.plotly_chart(figs.per_class_figure(res.per_class, class_names))
