@@ -1,13 +1,12 @@
 """Gradient descent: the rule the whole network learns by, on functions small enough to watch."""
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from mnistcore import descent
-from mnistcore.figures.descent import batch_modes_figure, descent_1d_figure, descent_2d_figure
+from mnistcore.figures.descent import batch_modes_figure
 from ui import state
-from ui.descent import (FN1, FN2, LRS, batch_curves, comparison, function_chosen, link_params, lr_slider,
-                        preset_chosen, rate_moved, read_link)
+from ui.descent import (FN1, FN2, LRS, batch_curves, comparison, figure_2d, function_chosen, link_params,
+                        lr_slider, preset_chosen, rate_moved, read_link, run_1d)
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
@@ -43,10 +42,8 @@ def one_dimension() -> None:
                 "step is η times the slope: long where the curve is steep, short where it is flat, zero at "
                 "the bottom. For f(x) = x² + 3 and η = 0.1 the rule is x ← x − 0.1·2x = 0.8·x, so from 2 "
                 "the iterates are 2 → 1.6 → 1.28 → 1.024 …, each 20% nearer the minimum at 0.")
-    traj = descent.descend_1d(name, x0, eta, steps)
-    curve_x = np.linspace(*descent.view_1d(name, traj.theta[:, 0]), 400)
-    st.plotly_chart(descent_1d_figure(curve_x, fn.f(curve_x), traj.theta[:, 0], traj.value, traj.grad[:, 0], eta),
-                    key="gd_anim1")
+    traj, figure = run_1d(name, x0, eta, steps)
+    st.plotly_chart(figure, key="gd_anim1")
     if traj.diverged:
         st.warning(traj.message + " The animation plays the finite part.")
     st.caption(f"**This run (η = {eta:g}, {steps} steps from {x0:g}):** "
@@ -84,20 +81,19 @@ def two_dimensions() -> None:
     sx = c1.slider("Start x", xlo, xhi, fn2.start[0], 0.1, key=f"gd_sx_{name2}")
     sy = c2.slider("Start y", ylo, yhi, fn2.start[1], 0.01, key=f"gd_sy_{name2}")
     steps2 = c3.slider("Steps", 10, 500, fn2.steps, 10, key=f"gd_steps_{name2}")
-    paths, messages = {}, []
+    messages, lrs = [], []
     for col, (opt, label) in zip(st.columns(3), descent.OPTIMIZERS_2D.items()):
         with col:
             lr = lr_slider(f"η for {label}", f"gd_lr2_{name2}_{opt}", fn2.presets[opt])
+            lrs.append(lr)
             st.latex(descent.UPDATE_RULES[opt])
             t = descent.descend_2d(name2, opt, (sx, sy), lr, steps2)
-            paths[opt] = t.theta
             st.caption(f"after {len(t.theta) - 1} steps: f = {t.value[-1]:.4g}")
             if t.diverged:
                 messages.append(f"{label}: {t.message}")
     for m in messages:
         st.warning(m)
-    xs, ys, Z = descent.grid_2d(name2)
-    st.plotly_chart(descent_2d_figure(xs, ys, Z, paths, descent.OPTIMIZERS_2D, fn2.minima), key="gd_anim2")
+    st.plotly_chart(figure_2d(name2, (sx, sy), tuple(lrs), steps2), key="gd_anim2")
     if name2 in descent.VALLEYS:
         st.markdown(VALLEY_NOTE)
 

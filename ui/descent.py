@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+import plotly.graph_objects as go
+
 from mnistcore import batch_modes, descent
+from mnistcore.figures.descent import descent_1d_figure, descent_2d_figure
 from ui import state
 from ui.data import load_builtin
 
@@ -109,3 +112,23 @@ def comparison(curves: dict) -> str:
         best, loss, at = batch_modes.leader(curves, axis)
         parts.append(f"after {what.format(at)}, **{best}** is lowest (loss {loss:.2f})")
     return "; ".join(parts)
+
+
+# The figures depend only on the settings: built once per process and shared (read-only) by every
+# visitor, so the default view, and any view seen before, costs no figure building.
+@st.cache_resource(max_entries=256, show_spinner=False)
+def run_1d(name: str, x0: float, eta: float, steps: int) -> tuple[descent.Trajectory, go.Figure]:
+    """The 1-D run and its animated figure."""
+    fn = FN1[name]
+    traj = descent.descend_1d(name, x0, eta, steps)
+    curve_x = np.linspace(*descent.view_1d(name, traj.theta[:, 0]), 400)
+    return traj, descent_1d_figure(curve_x, fn.f(curve_x), traj.theta[:, 0], traj.value, traj.grad[:, 0], eta)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def figure_2d(name: str, start: tuple[float, float], lrs: tuple[float, ...], steps: int) -> go.Figure:
+    """The 2-D race of the optimizers of ``descent.OPTIMIZERS_2D`` at rates ``lrs``, in that order."""
+    paths = {opt: descent.descend_2d(name, opt, start, lr, steps).theta
+             for opt, lr in zip(descent.OPTIMIZERS_2D, lrs)}
+    xs, ys, Z = descent.grid_2d(name)
+    return descent_2d_figure(xs, ys, Z, paths, descent.OPTIMIZERS_2D, FN2[name].minima)
