@@ -141,3 +141,12 @@ def test_strip_figure_marks_the_bars_asked_for():
     v = np.array([0.5, -1.0, 2.0, 0.0])
     f = fig.strip_figure(v, "z", mark=v > 0)
     assert list(f.data[0].marker.color) == [1.0, 0.0, 1.0, 0.0]
+
+
+def test_network_figure_nodes_say_what_they_are_on_hover():
+    model, rec = record()
+    nodes, edges = quantities(model, rec, "Forward")
+    units = [fig.shown_units(784, 4, rec.x[0]), np.arange(16), np.arange(10)]
+    t = node_trace(fig.network_figure(nodes, edges, units, "Forward", class_names=list("abcdefghij")))
+    assert t.hovertemplate == "%{text}<extra></extra>"
+    assert t.text[4].startswith("hidden 1 unit 0<br>value ") and t.text[-1].startswith("output 9 (j)")

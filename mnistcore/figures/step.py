@@ -87,22 +87,24 @@ def network_figure(nodes: Sequence[np.ndarray], edges: Sequence[np.ndarray], uni
     if len(nodes) != n_layers or len(edges) != n_layers - 1:
         raise ValueError("one node vector per layer and one edge matrix per pair of layers")
     ys = [np.linspace(1, -1, len(u)) if len(u) > 1 else np.zeros(1) for u in units]
-    fig = go.Figure()
     levels = np.linspace(-1, 1, EDGE_BINS)
     colours = _colours(levels)
+    level_of = []   # per layer pair: each drawn edge's colour level, -1 for edges too weak to draw
+    for l, e in enumerate(edges):
+        sub = e[np.ix_(units[l], units[l + 1])]
+        sub = sub / (float(np.abs(sub).max(initial=0)) or 1.0)   # each pair of layers to its own scale
+        level_of.append(np.where(np.abs(sub) > 0.02, np.abs(sub[..., None] - levels).argmin(axis=-1), -1))
+    traces = []
     for k, level in enumerate(levels):
-        seg_x, seg_y = [], []
-        for l, e in enumerate(edges):
-            sub = e[np.ix_(units[l], units[l + 1])]
-            sub = sub / (float(np.abs(sub).max(initial=0)) or 1.0)   # each pair of layers to its own scale
-            nearest = np.abs(sub[..., None] - levels).argmin(axis=-1) == k
-            strong = np.abs(sub) > 0.02
-            for i, j in zip(*np.nonzero(nearest & strong)):
-                seg_x += [l, l + 1, None]
-                seg_y += [ys[l][i], ys[l + 1][j], None]
-        if seg_x:
-            fig.add_trace(go.Scatter(x=seg_x, y=seg_y, mode="lines", hoverinfo="skip", showlegend=False,
-                                     line=dict(color=colours[k], width=0.6 + 2.4 * abs(level))))
+        seg_x, seg_y = [], []   # one (start, end, NaN) triple per edge: NaN breaks the line between edges
+        for l, lv in enumerate(level_of):
+            i, j = np.nonzero(lv == k)
+            gap = np.full(len(i), np.nan)
+            seg_x.append(np.column_stack([np.full(len(i), l), np.full(len(i), l + 1), gap]).ravel())
+            seg_y.append(np.column_stack([ys[l][i], ys[l + 1][j], gap]).ravel())
+        if sum(len(sx) for sx in seg_x):   # arrays, not lists: Plotly checks a list element by element
+            traces.append(go.Scatter(x=np.concatenate(seg_x), y=np.concatenate(seg_y), mode="lines", hoverinfo="skip",
+                                     showlegend=False, line=dict(color=colours[k], width=0.6 + 2.4 * abs(level))))
     xs, yv, colour, text, custom, ring = [], [], [], [], [], []
     for l, u in enumerate(units):
         v = np.asarray(nodes[l], dtype=float)[u]
@@ -114,11 +116,14 @@ def network_figure(nodes: Sequence[np.ndarray], edges: Sequence[np.ndarray], uni
             text.append(f"{_unit_label(l, n_layers, int(j), class_names)}<br>value {v[k]:.4g}")
             custom.append([l, int(j)])
             ring.append(selected == (l, int(j)))
-    fig.add_trace(go.Scatter(
-        x=xs, y=yv, mode="markers", customdata=custom, text=text, hovertemplate="%{text}<extra></extra>",
+    traces.append(go.Scatter(
+        # customdata stays a list: a typed array does not reach the click event as [layer, unit]
+        x=np.array(xs), y=np.array(yv), mode="markers", customdata=custom, text=text,
+        hovertemplate="%{text}<extra></extra>",
         marker=dict(size=[18 if r else 12 for r in ring], color=colour, colorscale=DIVERGING, cmin=-1, cmax=1,
                     line=dict(color=[HIGHLIGHT if r else "#444" for r in ring], width=[4 if r else 1 for r in ring])),
         showlegend=False, name="units"))
+    fig = go.Figure(traces)   # one figure from all traces: add_trace validates the figure each time
     widths = [len(np.asarray(n)) for n in nodes]
     names = ["input x"] + [f"hidden {l}" for l in range(1, n_layers - 1)] + ["output"]
     annotations = [dict(x=l, y=1.18, text=f"<b>{names[l]}</b> ({widths[l]})", showarrow=False)
