@@ -33,6 +33,7 @@ from visitors import (VIEWPORT, browse, chart_traces, check_dataset, go_to, pres
                       wait_for_run)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from ui import lost_work  # noqa: E402
 from deploy.replicas import HAPROXY, Proxy, Replica, running_proxy, running_replicas  # noqa: E402
 
 SMALL = "preset=seed&train_size=10000&epochs=1"
@@ -63,7 +64,8 @@ def haproxy() -> str:
 
 
 def link(page: Page) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(page.url).query))
+    """The page's settings in its link (without `held`, which says whether the session holds models)."""
+    return {k: v for k, v in parse_qsl(urlsplit(page.url).query) if k != lost_work.HELD}
 
 
 class Visitor:
@@ -179,6 +181,8 @@ def test_six_visitors_on_two_replicas_stay_put_and_survive_one_going_away(browse
                 wait_for_app(v.page)
                 assert_no_exception(v.page)
                 assert v.streams(proxy, since) == [stay], (v.tag, v.streams(proxy, since))
+                if v is v1:   # it had trained: the new session says that its models are gone
+                    expect(v.page.get_by_text(lost_work.LOST_NOTE[:60])).to_be_visible()
                 # A reload lands there too, and the link brings the settings back.
                 response = v.page.reload()
                 assert response.headers.get("x-replica") == stay
