@@ -44,7 +44,7 @@ choice = st.radio("Model", options, horizontal=True, key=MODEL) if len(options) 
 if choice == YOURS:
     model, meta = trained_model()
     if meta.get("dataset", "mnist") != "mnist":
-        st.warning(f"This model learned {meta['dataset']}, not digits: it names what it was trained on.")
+        st.warning(f"This model learned {label(meta['dataset'])}, not digits: it names what it was trained on.")
 else:
     try:
         model, meta = shipped_model()
