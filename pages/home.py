@@ -16,13 +16,15 @@ while it learns to read handwritten digits. Every number you see is computed liv
    784 numbers, check how balanced the classes are.
 2. **Gradient descent**: how learning works, on small functions you can see: a ball rolling
    downhill, and what the learning rate, momentum and Adam change.
-3. **Train**: train a network yourself. Move the sliders, press **Train**, and watch loss and
+3. **One step**: one training step of the network, number by number: the forward pass, the
+   loss, the gradients backpropagation finds and the update they make.
+4. **Train**: train a network yourself. Move the sliders, press **Train**, and watch loss and
    accuracy move; then see its mistakes and what its first layer learned.
-4. **Inside the network**: why it learns or fails: how gradients flow through the layers, dead
+5. **Inside the network**: why it learns or fails: how gradients flow through the layers, dead
    units, how big a network should be, overfitting and when to stop, augmentation, robustness.
-5. **Lab**: poke the network. Train it a batch at a time, see how a hidden layer arranges the
+6. **Lab**: poke the network. Train it a batch at a time, see how a hidden layer arranges the
    images, switch a neuron off, and let it say *not sure*.
-6. **Draw**: draw a digit and see what the network sees (the drawing turned into an MNIST-style
+7. **Draw**: draw a digit and see what the network sees (the drawing turned into an MNIST-style
    28x28 image) and what it thinks (the probability of each class).
 
 The data set used by every page is chosen in the sidebar. Most settings that define a page's view
