@@ -6,7 +6,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from appserver import open_app
 from mnistcore.config import PRESETS
-from mnistcore.experiments import EXPERIMENTS, on_page
+from mnistcore import data
+from mnistcore.experiments import EXPERIMENTS, measure, on_page
 from mnistcore.glossary import GLOSSARY
 from ui import lesson, state
 from ui import training as tr
@@ -91,6 +92,8 @@ def test_the_button_sets_up_the_run_and_explains_it():
     assert at.session_state[tr.key("batch_size")] == 0 and at.session_state[tr.key("train_size")] == 5000
     runs = at.session_state[state.TR_RUNS]
     assert runs and runs[-1].config == config
+    # the page's run is the experiment's seeded run: the numbers the claims were tested on
+    assert runs[-1].test_accuracy == measure(config, data.load("mnist"))["test_accuracy"]
     text = "\n".join(m.value for m in at.markdown) + "\n".join(i.value for i in at.info)
     assert f"Your run #{runs[-1].number}" in text
     assert "What happens" in text and exp.explanation[:40] in text
