@@ -66,6 +66,9 @@ def _new_run() -> None:
                              lr=float(get(W_LR, 0.1)), batch_size=int(get(W_BATCH, 64)),
                              epochs=int(get(W_EPOCHS, 5)), seed=int(get(W_SEED, 0)),
                              train_size=min(int(get(W_SIZE, 10_000)), len(ds.y_train)))
+        refused = limits.problems(config, len(ds.y_train), limits.load())  # the Train page's rules
+        if refused:
+            raise ValueError(" ".join(refused))
         live = LiveRun(config, ds, points_per_epoch=POINTS_PER_EPOCH)
     except ValueError as err:
         st.session_state[LAB_ERROR] = str(err)

@@ -9,6 +9,15 @@ Whoever runs the server can raise or lower each limit, first match wins:
 
 A value that is not a whole number >= 1 is ignored with a note (shown on the Train page), never
 a crash; without a secrets file, step 2 is simply skipped.
+
+Two rules bound every run whatever its batch size (0 = full batch, 1, 2, ...), from
+``mnistcore.cost.run_cost``, before it starts: its peak memory (the weights, gradients and
+optimizer slots, the batch's images and each layer's activations, or a score's arrays) must stay
+within ``max_run_memory_mb`` MB, and its work (optimizer steps x weights x (3 x batch + 64)
+multiply-adds: the products of every image, and each step's pass over every weight) within
+``max_run_work`` billion multiply-adds. Full batch on a big training set is refused by the first
+(its float copy of the images and activations grow with the set), batch sizes 1 and 2 on a long
+run by the second (60,000 steps an epoch).
 """
 from __future__ import annotations
 
@@ -18,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mnistcore.config import TrainConfig
+from mnistcore.cost import run_cost
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,8 @@ class Limits:
     max_layers: int = 3            # hidden layers
     per_sample_max: int = 10_000   # per-sample SGD (batch 1) only on training sets up to this size
     max_runs: int = 8              # runs kept per visitor in the runs table
+    max_run_memory_mb: int = 256   # estimated peak memory of one run (tiny_full_batch needs 149)
+    max_run_work: int = 10_000     # billions of multiply-adds in one run (the best preset: 5,125)
     notes: tuple[str, ...] = field(default=(), compare=False)  # overrides that were ignored, and why
 
 
@@ -36,7 +48,14 @@ ENV_NAMES = {
     "max_layers": "MNIST_MAX_LAYERS",
     "per_sample_max": "MNIST_PER_SAMPLE_MAX",
     "max_runs": "MNIST_MAX_RUNS",
+    "max_run_memory_mb": "MNIST_MAX_RUN_MB",
+    "max_run_work": "MNIST_MAX_RUN_WORK",
 }
+
+
+RULE = ("Each run is bounded whatever its batch size: its memory at once (weights, gradients and "
+        "optimizer slots, the batch's images and every layer's activations) and its work (optimizer "
+        "steps x weights x (3 x batch + 64) multiply-adds), both estimated before it starts.")
 
 
 def _secrets() -> tuple[dict, list[str]]:
@@ -90,10 +109,33 @@ def problems(config: TrainConfig, n_train: int, limits: Limits) -> list[str]:
         found.append(f"a hidden layer of {max(config.hidden)} units: this server allows up to "
                      f"{limits.max_width} ({ENV_NAMES['max_width']}).")
     used = config.train_size or n_train
-    if config.batch_size == 1 and used > limits.per_sample_max:
+    if config.batch_size == 1 and used > limits.per_sample_max:  # says it of the work: no second sentence
         found.append(f"per-sample SGD on {used:,} images: this server allows it on up to "
                      f"{limits.per_sample_max:,} ({ENV_NAMES['per_sample_max']}); choose a smaller "
                      "training set or mini-batches.")
+        return found + cost_problems(config, n_train, limits)[:1 if _over_memory(config, n_train, limits) else 0]
+    return found + cost_problems(config, n_train, limits)
+
+
+def _over_memory(config: TrainConfig, n_train: int, limits: Limits) -> bool:
+    return run_cost(config, n_train).peak_mb > limits.max_run_memory_mb
+
+
+def cost_problems(config: TrainConfig, n_train: int, limits: Limits, epochs: int | None = None) -> list[str]:
+    """The memory and work rules (module docstring) for `config`, as sentences; ``epochs``: how
+    many epochs are still to go (a run under way), default all."""
+    cost, found = run_cost(config, n_train, epochs), []
+    mode = "full batch" if config.batch_size == 0 else f"batches of {cost.batch:,}"
+    if cost.peak_mb > limits.max_run_memory_mb:
+        found.append(f"{mode} on {cost.n:,} images with these layers needs about {cost.peak_mb:,.0f} MB at once: "
+                     f"this server allows {limits.max_run_memory_mb:,} MB per run "
+                     f"({ENV_NAMES['max_run_memory_mb']}); choose smaller batches, a smaller training set "
+                     "or narrower layers.")
+    work = cost.multiply_adds / 1e9
+    if work > limits.max_run_work:
+        found.append(f"{cost.steps:,} steps of {mode} with these layers are {work:,.0f} billion multiply-adds: "
+                     f"this server allows {limits.max_run_work:,} billion per run ({ENV_NAMES['max_run_work']}); "
+                     "choose fewer epochs, larger batches, a smaller training set or narrower layers.")
     return found
 
 
@@ -112,4 +154,24 @@ def fit(config: TrainConfig, n_train: int, limits: Limits) -> tuple[TrainConfig,
         changes["train_size"] = 0 if size == n_train else size
         notes.append(f"per-sample SGD is limited to {limits.per_sample_max:,} images here: "
                      f"training on a random {size:,}")
-    return (dataclasses.replace(config, **changes) if changes else config), notes
+    config = dataclasses.replace(config, **changes) if changes else config
+    return _fit_cost(config, n_train, limits, notes)
+
+
+def _fit_cost(config: TrainConfig, n_train: int, limits: Limits, notes: list[str]) -> tuple[TrainConfig, list[str]]:
+    """`config` within the memory and work rules: fewer epochs (work grows with them), then a
+    smaller training set (memory and work grow with it), halved until it fits."""
+    cost = run_cost(config, n_train)
+    per_epoch = cost.multiply_adds / max(config.epochs, 1)
+    most = int(limits.max_run_work * 1e9 // per_epoch) if per_epoch else config.epochs
+    if 1 <= most < config.epochs:
+        notes.append(f"epochs lowered from {config.epochs} to {most}, the most this server's work limit allows")
+        config = dataclasses.replace(config, epochs=most)
+    size = before = min(config.train_size or n_train, n_train)
+    while cost_problems(config, n_train, limits) and size > 1:
+        size //= 2
+        config = dataclasses.replace(config, train_size=size)
+    if size != before:
+        notes.append(f"training on a random {size:,} of {before:,} images, within this server's "
+                     "memory and work limits per run")
+    return config, notes

@@ -18,7 +18,7 @@ from mnistcore.figures import step as fig
 from mnistcore.gradcheck import relative_error
 from mnistcore.model import MLP
 from mnistcore.train import evaluate
-from ui import one_step, state
+from ui import limits, one_step, state
 from ui.live_run import LiveRun
 
 F = step.FORMULAS
@@ -259,6 +259,10 @@ def teach_view(model, ds, x, label, names) -> None:
     if st.button(f"Teach it: this is a {names[label]}", icon=":material/school:"):
         replay = np.random.default_rng(st.session_state[state.OS_SEED]).choice(len(ds.x_train), REPLAY, replace=False)
         config, taught = step.teaching_setup(model, x, label, ds.x_train[replay], ds.y_train[replay], steps, eta)
+        refused = limits.cost_problems(config, len(taught[1]), limits.load())  # the Train page's rules
+        if refused:
+            st.error(f"This model is too large to teach on this server: {refused[0]}", icon=":material/block:")
+            return
         run = LiveRun(config, taught, model=model.copy(), points_per_epoch=1, score_steps=False)
         p = [model.predict_proba(x[None])[0]]
         run.advance(on_event=lambda e: p.append(run.model.predict_proba(x[None])[0]) if e.kind == "epoch" else None)

@@ -135,10 +135,15 @@ def apply_live_changes(run: ActiveRun, limits: lim.Limits) -> None:
     """Hand a changed learning rate or batch size to the run, by its one rule (live_run.CHANGE_RULE)."""
     live, s = run.live, st.session_state
     batch = s[key("batch_size")]
-    if batch == 1 and batch != live.batch_size and len(live.trainer.train_idx) > limits.per_sample_max:
-        s[key("batch_size")] = batch = live.batch_size
-        s[state.TR_NOTES] = [("warning", f"Per-sample SGD is limited to {limits.per_sample_max:,} "
-                                         "images on this server; the batch size stays as it was.")]
+    if batch != live.batch_size:  # the epochs still to go, at the new batch size, within the limits
+        trainer = live.trainer
+        changed = run.config.replace(batch_size=batch)
+        refused = lim.cost_problems(changed, len(trainer.y), limits, max(trainer.config.epochs - trainer.epoch, 1))
+        if batch == 1 and len(trainer.train_idx) > limits.per_sample_max:
+            refused = [f"per-sample SGD is limited to {limits.per_sample_max:,} images on this server"]
+        if refused:
+            s[key("batch_size")] = batch = live.batch_size
+            s[state.TR_NOTES] = [("warning", f"The batch size stays as it was: {refused[0]}")]
     live.change(lr=s[key("lr")], batch_size=batch)
 
 
