@@ -108,6 +108,9 @@ def test_one_loss_spike_is_clipped_with_a_note():
     assert fig.layout.yaxis.range[0] == 0 and 0.09 < top < 0.62      # the rest fills the chart
     note = [a.text for a in fig.layout.annotations if "clipped" in a.text]
     assert note == [f"clipped at {top:.3g}: the highest point is 0.62"]
+    marked = figs.learning_curves(curve_of(events), "loss", epochs=2, changes=[(1.5, "lr 0.1 → 0.01")])
+    [mark] = [a for a in marked.layout.annotations if a.text == "lr 0.1 → 0.01"]
+    assert mark.y < 1                                              # under the note, not on top of it
     plain = figs.learning_curves(curve_of(EVENTS), "loss", epochs=4)
     assert plain.layout.yaxis.range[0] == 0 and plain.layout.yaxis.range[1] >= 0.9   # no clipping
     assert not plain.layout.annotations

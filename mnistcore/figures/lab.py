@@ -159,7 +159,8 @@ def threshold_figure(thresholds: np.ndarray, coverage: np.ndarray, accuracy: np.
     fig.update_yaxes(tickformat=".1%" if 1 - bottom < 0.1 else ".0%", range=[bottom, 1 + pad / 4], row=2, col=1)
     fig.update_xaxes(range=[0, 1], row=1, col=1)
     fig.update_xaxes(title_text="confidence threshold τ", range=[0, 1], row=2, col=1)
-    fig.update_annotations(font_size=12, selector=dict(text="Coverage: share of images answered"))
+    for title in ("Coverage: share of images answered", "Accuracy of the answers"):
+        fig.update_annotations(font_size=12, selector=dict(text=title))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10))
     return fig
 

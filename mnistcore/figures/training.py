@@ -168,9 +168,11 @@ def learning_curves(
         ))
     xs = [v for v in curve["epoch"] if v is not None and math.isfinite(v)]
     span = float(epochs) if epochs else max(xs + [at for at, _ in changes] + [1.0])
+    kind, y_range, clipped_at = loss_scale(shown) if metric == "loss" else ("linear", accuracy_range(shown), None)
+    below = 1 if clipped_at is not None else 0   # the clipping note takes the top line
     for at, text, level in _stagger(changes, span):
         fig.add_vline(x=at, line=dict(color="#6b7280", dash="dot", width=1))
-        fig.add_annotation(x=at, y=1 - 0.09 * level, xref="x", yref="paper", text=text, showarrow=False,
+        fig.add_annotation(x=at, y=1 - 0.09 * (level + below), xref="x", yref="paper", text=text, showarrow=False,
                            xanchor="left", yanchor="top", xshift=2, font_size=10, bgcolor="rgba(128,128,128,0.12)")
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision=metric,
@@ -180,9 +182,8 @@ def learning_curves(
     )
     fig.update_xaxes(range=[0, span] if epochs or not xs else None)
     if metric == "accuracy":
-        fig.update_yaxes(tickformat=".0%", range=accuracy_range(shown))
+        fig.update_yaxes(tickformat=".0%", range=y_range)
     else:
-        kind, y_range, clipped_at = loss_scale(shown)
         fig.update_yaxes(type=kind, range=y_range)
         if kind == "log":
             fig.update_yaxes(title="loss (log scale)")
