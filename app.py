@@ -3,6 +3,7 @@ import streamlit as st
 
 from ui.data import choose_dataset
 from ui.glossary import sidebar_glossary
+from ui.lesson import other_page
 from ui import lost_work
 
 st.set_page_config(page_title="MNIST explainer", page_icon=":material/neurology:", layout="wide")
@@ -21,5 +22,6 @@ page = st.navigation(pages)
 lost_work.check()      # a reload or a lost server session: say that the trained models are gone
 choose_dataset()
 sidebar_glossary()
+other_page(page.url_path)  # a lesson link's note on any page (Train reads its own: ui/lesson.py)
 page.run()
 lost_work.mark()       # what this run trained is now in the session: say so in the link

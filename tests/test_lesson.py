@@ -150,3 +150,10 @@ def test_an_experiment_link_followed_within_the_session_sets_the_page_up_again()
     at.run()
     assert not at.exception
     assert at.session_state[tr.key("lr")] == 5.0 and at.session_state[tr.key("train_size")] == 10_000
+
+
+def test_any_page_shows_a_lesson_note_and_names_what_it_cannot_hide():
+    at = open_app("pages/draw.py", {"note": "Draw a 7 in the corner.", "hide": "canvas"}, timeout=TIMEOUT)
+    assert not at.exception
+    assert any("Draw a 7 in the corner" in i.value for i in at.info)
+    assert "canvas" in warnings(at) and "no controls a link can hide" in warnings(at)

@@ -67,8 +67,9 @@ def parse(query: Mapping[str, str], names: Collection[str]) -> tuple[Lesson, lis
         given = [n.strip() for n in query.get(param, "").split(",") if n.strip()]
         unknown = [n for n in given if n not in names]
         if unknown:
+            known = f"known: {', '.join(sorted(names))}" if names else "this page has no controls a link can hide or fix"
             notes.append(f"`{param}=` in the link names no setting of this page: "
-                         f"{', '.join(markdown_safe(n) for n in unknown)} (known: {', '.join(sorted(names))}).")
+                         f"{', '.join(markdown_safe(n) for n in unknown)} ({known}).")
         chosen[param] = frozenset(n for n in given if n in names)
     raw = query.get(NOTE, "")
     note = clean_note(raw)
@@ -121,6 +122,16 @@ def read(page: str, names: Collection[str]) -> list[str]:
     if lesson.note:
         st.info(markdown_safe(lesson.note), icon=":material/school:")
     return notes
+
+
+OWN_LESSON = {"train"}  # pages that read their lesson themselves, with their settings' link names
+
+
+def other_page(url_path: str) -> None:
+    """app.py, for every other page: its link's note is shown, and hide= or fix= names are noted."""
+    page = url_path or "home"
+    if page not in OWN_LESSON:
+        state.show_notes(read(page, ()))
 
 
 def current(page: str) -> Lesson:
