@@ -131,3 +131,41 @@ def test_the_lab_refuses_a_run_past_the_work_limit(monkeypatch):
     assert any("MNIST_MAX_RUN_WORK" in e.value for e in at.error)
     after = at.session_state[state.LAB_TRAINER] if state.LAB_TRAINER in at.session_state else None
     assert after is before                                     # nothing replaced, nothing started
+
+
+# --- the project's own model files on its own Train page -------------------------------------------
+
+def _saved_by_the_cli(tmp_path, config: TrainConfig) -> bytes:
+    """A model file as `python -m mnistcore train --save` writes it (checkpoint.save_model)."""
+    from mnistcore.checkpoint import save_model
+    from mnistcore.model import init_mlp
+    model = init_mlp(config.sizes, config.activation, config.init, config.loss, np.random.default_rng(0))
+    return save_model(model, tmp_path / "cli.npz", config).read_bytes()
+
+
+OFF_THE_WIDGETS = {   # each at or past an end of the Train page's widgets, all within the engine's range
+    "ends": dict(momentum=0.999, dropout=0.95, val_split=0.9, early_stopping=100, optimizer="momentum"),
+    "long and odd": dict(epochs=5000, lr=0.0123, hidden=(37, 3), seed=2**40, l2=0.00777, batch_size=3000,
+                         train_size=123),
+    "too wide for this server": dict(hidden=(2000,), dropout=0.99, momentum=0.0),
+}
+
+
+@pytest.mark.parametrize("name", OFF_THE_WIDGETS)
+def test_a_model_saved_off_the_widgets_loads_on_the_train_page_with_a_note(tmp_path, name):
+    config = TrainConfig(**OFF_THE_WIDGETS[name])
+    at = open_app("pages/train.py", QUICK)
+    no_exception(at)
+    at.file_uploader(key=state.TR_UPLOADER).set_value(("cli.npz", _saved_by_the_cli(tmp_path, config),
+                                                       "application/octet-stream"))
+    at.run()
+    no_exception(at)
+    held = at.session_state[state.TRAINED_MODEL]
+    assert held.model.sizes == config.sizes and held.meta["source"] == "cli.npz"      # the model is held
+    said = "\n".join(str(w.value) for w in at.warning)
+    assert "brought into this page's ranges" in said
+    for _ in range(2):                                                                   # and stays usable
+        at.run()
+        no_exception(at)
+    assert at.session_state[state.TRAINED_MODEL].model is held.model
+    assert [m.value for m in at.metric if m.label == "Test accuracy"]

@@ -5,6 +5,7 @@ import streamlit as st
 
 from mnistcore.checkpoint import ModelFileError, load_model, model_bytes
 from mnistcore.config import PRESETS, TrainConfig
+from mnistcore.options import OPTIONS
 from ui import limits as lim
 from ui import state
 from ui.models import HeldModel, held_model, hold
@@ -12,6 +13,20 @@ from ui.training.settings import DEFAULT_PRESET, config_from_state, put_config
 
 RELOAD_LOSES = ("Models and runs live in this browser session only: reloading the page (or closing "
                 "it) starts a new session without them.")
+
+
+def into_widgets(config: TrainConfig) -> tuple[TrainConfig, list[str]]:
+    """`config` with each setting past the end of its widget's scale (the options table's
+    page_high: momentum, dropout, validation split, patience, seed) set to that end, and a note
+    naming each one. A model saved by the CLI may use the engine's whole range; a slider cannot
+    show a value off its scale (Streamlit raises on every rerun)."""
+    changes, moved = {}, []
+    for name, option in OPTIONS.items():
+        value = getattr(config, name)
+        if option.page_high is not None and not isinstance(value, (tuple, str)) and value > option.page_high:
+            changes[name] = type(value)(option.page_high)
+            moved.append(f"{option.label} {value:g} → {option.page_high:g}")
+    return (config.replace(**changes) if changes else config), moved
 
 
 def _on_model_upload(limits: lim.Limits, n_train: int) -> None:
@@ -35,12 +50,17 @@ def _on_model_upload(limits: lim.Limits, n_train: int) -> None:
             config = config_from_state()
         except ValueError:  # the current settings do not fit together: start from the default preset
             config = PRESETS[DEFAULT_PRESET]
-    config, _ = lim.fit(config.replace(hidden=tuple(model.sizes[1:-1]), activation=model.activation,
-                                       loss=model.loss), n_train, limits)
+    config, moved = into_widgets(config.replace(hidden=tuple(model.sizes[1:-1]), activation=model.activation,
+                                                loss=model.loss))
+    config, cut = lim.fit(config, n_train, limits)
     put_config(config)
     st.session_state[state.TR_CONTINUE] = True
     st.session_state[state.TR_NOTES] = [("success", f"Loaded {file.name} ({'-'.join(map(str, model.sizes))}): "
                                                     "it is now the current model; Train continues from it.")]
+    if moved or cut:
+        st.session_state[state.TR_NOTES].append(
+            ("warning", f"The settings saved in {file.name} were brought into this page's ranges "
+                        f"(the model itself is unchanged): {'; '.join(moved + cut)}."))
 
 
 def model_files(limits: lim.Limits, n_train: int, locked: bool) -> None:
