@@ -10,6 +10,12 @@ way before the network can read it:
 Everything is NumPy except the resize, which uses Pillow's LANCZOS filter on a float image
 (anti-aliased both when shrinking a 280 px canvas and when enlarging a tiny digit).
 
+A picture larger than ``WORK_SIDE`` on a side is first shrunk by a whole factor (Pillow's
+``reduce``: the mean of each k x k block, transparency premultiplied), on its 8-bit pixels and
+before any float work: the 28x28 result cannot show more than 512 px hold, and a 16-Mpixel photo
+then costs its float work on 0.25 Mpixels (tests/test_run_limits.py: the same digit drawn at
+4096 and at 512 px gives the same 28x28 to within a few grey levels).
+
 Limits, decided here once: images larger than ``MAX_SIDE`` pixels on a side or ``MAX_PIXELS`` in
 all are refused with a ``ValueError`` (never silently downscaled): a 4096 px side is already far
 more than a digit needs, and refusing keeps memory bounded on a small hosted demo.
@@ -27,6 +33,7 @@ BOX = 20             # the digit is scaled to fit a BOX x BOX square inside it
 CENTRE = 14.0        # centre of mass (row, col) of MNIST digits, measured: 13.99, 14.01 on t10k
 MAX_SIDE = 4096      # refuse images larger than this on either side ...
 MAX_PIXELS = 16 * 1024 * 1024   # ... or with more pixels than this (16 Mpixels)
+WORK_SIDE = 512      # larger pictures are shrunk to at most this side before their float work
 MIN_CONTRAST = 0.15  # ink must differ from the background by this much (0..1) to count at all
 INK_THRESHOLD = 0.15 # share of full ink above which a pixel counts for the bounding box: high enough
                      # to ignore JPEG ringing (up to ~0.1), low enough to keep 99% of MNIST as is
@@ -205,6 +212,7 @@ def _gray(image: np.ndarray) -> np.ndarray:
     if h == 0 or w == 0:
         raise ValueError(f"the image is empty (shape {image.shape})")
     _check_size(w, h)
+    image = _shrink(image)
     if image.dtype == np.uint8:
         def channel(c):   # uint8 -> float32 in [0, 1], one channel at a time
             a = (image if image.ndim == 2 else image[..., c]).astype(np.float32)
@@ -240,6 +248,28 @@ def _gray(image: np.ndarray) -> np.ndarray:
         raise EmptyImageError(f"no digit found: the {w}x{h} image is fully transparent")
     drawn_is_light = float((gray * alpha).sum() / alpha.sum()) > 0.5
     return alpha * gray + (1.0 - alpha) * (0.0 if drawn_is_light else 1.0)
+
+
+def _shrink(image: np.ndarray) -> np.ndarray:
+    """``image`` with each k x k block averaged (k the smallest whole factor that brings its longer
+    side to ``side`` or less), same dtype and channels; as it is when already small enough.
+
+    uint8 pictures and float grey only (what ``load_image`` returns); Pillow reads a contiguous
+    uint8 array in place (``frombuffer``), so the only full-size copy is RGBA's premultiplied one.
+    """
+    h, w = image.shape[:2]
+    k = -(-max(h, w) // WORK_SIDE)
+    if k <= 1 or not (image.dtype == np.uint8 or (image.ndim == 2 and image.dtype.kind == "f")):
+        return image
+    if image.dtype == np.uint8:
+        mode = {2: "L", 3: "RGB", 4: "RGBA"}[image.shape[2] if image.ndim == 3 else 2]
+        if mode == "RGB":   # Pillow keeps RGB as 4 bytes a pixel: no view to share
+            img = Image.fromarray(image)
+        else:
+            img = Image.frombuffer(mode, (w, h), np.ascontiguousarray(image), "raw", mode, 0, 1)
+    else:
+        img = Image.fromarray(image.astype(np.float32, copy=False), mode="F")
+    return np.asarray(img.reduce(k))
 
 
 def _check_size(w: int, h: int) -> None:

@@ -169,3 +169,41 @@ def test_a_model_saved_off_the_widgets_loads_on_the_train_page_with_a_note(tmp_p
         no_exception(at)
     assert at.session_state[state.TRAINED_MODEL].model is held.model
     assert [m.value for m in at.metric if m.label == "Test accuracy"]
+
+
+# --- a large picture shrunk before its float work --------------------------------------------------
+
+def _digit(side: int, mode: str) -> np.ndarray:
+    """A '4'-like stroke drawn at `side` px: light on transparent (the canvas) or dark on white."""
+    from PIL import Image, ImageDraw
+    img = Image.new(mode, (side, side), (0, 0, 0, 0) if mode == "RGBA" else (255, 255, 255))
+    pen = (255, 255, 255, 255) if mode == "RGBA" else (20, 20, 20)
+    draw, u = ImageDraw.Draw(img), side / 100
+    for line in (((30, 15), (22, 55), (70, 55)), ((58, 20), (56, 88))):
+        draw.line([(x * u, y * u) for x, y in line], fill=pen, width=max(1, round(9 * u)))
+    return np.asarray(img)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "RGB", "L"])
+def test_a_big_picture_gives_the_28x28_of_its_full_resolution_and_of_a_small_copy(mode, monkeypatch):
+    from mnistcore import preprocess
+    big = _digit(4096, "RGB" if mode == "L" else mode)
+    big = big[..., 0].copy() if mode == "L" else big
+    shrunk = preprocess.to_mnist(big)
+    small = preprocess.to_mnist(_digit(280, "RGB" if mode == "L" else mode)[..., :1 if mode == "L" else None].squeeze())
+    monkeypatch.setattr(preprocess, "WORK_SIDE", 4096)
+    full = preprocess.to_mnist(big)                                       # as before: no shrinking
+    # Measured when written: 5.3 grey levels at most, 0.3 on average (the crop's edge moves by
+    # less than one 8 px block); the 280 px copy differs from either by 0.11-0.12 at most.
+    assert np.abs(shrunk - full).max() < 8 / 255 and np.abs(shrunk - full).mean() < 1 / 255
+    assert np.abs(shrunk - small).max() < 0.15 and np.abs(shrunk - small).mean() < 0.01
+
+
+def test_shrinking_keeps_small_pictures_and_dtypes_as_they_are():
+    from mnistcore import preprocess
+    small = _digit(512, "RGBA")
+    assert preprocess._shrink(small) is small
+    for image in (_digit(1500, "RGBA"), _digit(1500, "RGB"), _digit(1500, "RGB")[..., 0].copy(),
+                  _digit(1500, "RGB")[..., 0].astype(np.float32) / 255):
+        out = preprocess._shrink(image)
+        assert out.shape[:2] == (500, 500) and out.dtype == image.dtype and out.shape[2:] == image.shape[2:]
