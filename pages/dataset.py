@@ -129,7 +129,8 @@ with about:
 st.header("Classes")
 train_stats, test_stats = data.split_stats(ds, "train"), data.split_stats(ds, "test")
 bars, table = st.columns([3, 2], gap="large")
-bars.plotly_chart(figs.class_counts_figure(train_stats.counts, test_stats.counts, names))
+bars.plotly_chart(figs.class_counts_figure(train_stats.counts, test_stats.counts, names),
+                 config={"displayModeBar": False})   # at 390 px the toolbar would cover the legend
 with table:
     st.dataframe({
         "class": names,

@@ -9,6 +9,8 @@ from ui.descent import (FN1, FN2, LRS, batch_curves, comparison, figure_2d, func
                         lr_slider, preset_chosen, rate_moved, read_link, run_1d)
 from ui.router import route_through_app
 
+NO_TOOLBAR = {"displayModeBar": False}   # at 390 px Plotly's toolbar covers these charts' legends
+
 route_through_app()  # a deep link after a server start: go through app.py
 
 st.title("Gradient descent")
@@ -43,7 +45,7 @@ def one_dimension() -> None:
                 "the bottom. For f(x) = x² + 3 and η = 0.1 the rule is x ← x − 0.1·2x = 0.8·x, so from 2 "
                 "the iterates are 2 → 1.6 → 1.28 → 1.024 …, each 20% nearer the minimum at 0.")
     traj, figure = run_1d(name, x0, eta, steps)
-    st.plotly_chart(figure, key="gd_anim1")
+    st.plotly_chart(figure, key="gd_anim1", config=NO_TOOLBAR)
     if traj.diverged:
         st.warning(traj.message + " The animation plays the finite part.")
     st.caption(f"**This run (η = {eta:g}, {steps} steps from {x0:g}):** "
@@ -93,7 +95,7 @@ def two_dimensions() -> None:
                 messages.append(f"{label}: {t.message}")
     for m in messages:
         st.warning(m)
-    st.plotly_chart(figure_2d(name2, (sx, sy), tuple(lrs), steps2), key="gd_anim2")
+    st.plotly_chart(figure_2d(name2, (sx, sy), tuple(lrs), steps2), key="gd_anim2", config=NO_TOOLBAR)
     if name2 in descent.VALLEYS:
         st.markdown(VALLEY_NOTE)
 
@@ -112,7 +114,7 @@ def batch_modes_section() -> None:
         st.info(f"The MNIST comparison needs the MNIST files, which could not be loaded here: {err}")
         return
     axis = st.radio("x axis", list(AXES), horizontal=True, key="gd_axis", format_func=AXES.get)
-    st.plotly_chart(batch_modes_figure(curves, axis), key="gd_modes")
+    st.plotly_chart(batch_modes_figure(curves, axis), key="gd_modes", config=NO_TOOLBAR)
     st.caption(" · ".join(f"{label}: batch {m['batch_size'] or 2000}, η = {m['lr']:g}, {m['epochs']} epoch{'s' * (m['epochs'] != 1)}"
                           for label, m in descent.BATCH_MODES.items()))
     for label, c in curves.items():

@@ -34,11 +34,12 @@ def tabs() -> None:
                      "A sigmoid's slope is at most 1/4, so after five sigmoid layers almost nothing reaches "
                      "the first one, which then barely learns; ReLU's slope is 1 wherever a unit is on, and "
                      "He init keeps the signal's size steady, so every layer gets a fair share.")
-            st.latex(r"\delta_l = \left(\delta_{l+1} W_{l+1}^{\top}\right) \odot f'(z_l), \qquad "
-                     r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z)) \le \tfrac14, \qquad \mathrm{relu}'(z) = [z > 0]")
+            st.latex(r"\begin{gathered}\delta_l = \left(\delta_{l+1} W_{l+1}^{\top}\right) \odot f'(z_l) \\ "   # a line each: 390 px
+                     r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z)) \le \tfrac14 \\ \mathrm{relu}'(z) = [z > 0]\end{gathered}")
             flows = {k: inside.gradient_flow(ds, c) for k, c in dg.GRADIENT_FLOW_CONFIGS.items()}
             st.plotly_chart(fig.gradient_flow_figure(
-                {dg.GRADIENT_FLOW_NOTES[k]: (f.epoch_fraction, f.grad_norms) for k, f in flows.items()}))
+                {dg.GRADIENT_FLOW_NOTES[k]: (f.epoch_fraction, f.grad_norms) for k, f in flows.items()}),
+                config={"displayModeBar": False})   # at 390 px the toolbar would cover the legend
             cols = st.columns(len(flows))
             for col, (k, f) in zip(cols, flows.items()):
                 col.metric(f"{dg.GRADIENT_FLOW_NOTES[k]}: first / last layer gradient",
@@ -59,14 +60,14 @@ def tabs() -> None:
                      f"{n_probe:,} {'test' if len(ds.x_test) else 'training'} images, which is evidence, not "
                      "proof, that it is dead for every image. Too large a learning rate pushes many units "
                      "there in a few steps.")
-            st.latex(r"\text{dead unit } j: \quad a_j(x) = \max(0, z_j(x)) = 0 \ \text{for every } x")
+            st.latex(r"\begin{gathered}\text{dead unit } j: \\ a_j(x) = \max(0, z_j(x)) = 0 \ \text{for every } x\end{gathered}")
             runs = {lr: inside.gradient_flow(ds, dg.GRADIENT_FLOW_CONFIGS["relu"].replace(lr=lr))
                     for lr in dg.DEAD_UNIT_LRS}
             dead = {f"lr {lr:g}" + (" (diverged)" if r.status == "diverged" else ""): r.dead for lr, r in runs.items()}
             current = inside.current_model(ds)
             if current.model.activation == "relu":
                 dead[current.label] = inside.current_dead_units(ds, current)
-            st.plotly_chart(fig.dead_units_figure(dead))
+            st.plotly_chart(fig.dead_units_figure(dead), config={"displayModeBar": False})
             st.caption(f"Share of units that output the same value for each of the {n_probe:,} images, per hidden "
                        f"layer, after {c.epochs} epochs of the 5-layer ReLU net above at three learning rates"
                        + (f", and {current.name}." if current.model.activation == "relu" else "."))
