@@ -41,7 +41,7 @@ def uniform(fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.nd
 
 INITS: dict[str, Init] = {
     "he": Init(he, r"W_{ij} \sim \mathcal{N}\!\left(0,\ \tfrac{2}{n_{\text{in}}}\right)",
-               "He (normal, variance 2/fan-in)",
+               "He (normal)",
                "Variance 2 / fan-in: a ReLU zeroes half its inputs, the factor 2 makes up for it."),
     "xavier": Init(xavier, r"W_{ij} \sim U(-r, r),\quad r = \sqrt{\tfrac{6}{n_{\text{in}} + n_{\text{out}}}}",
                    "Xavier/Glorot (uniform)", "Scaled to fan-in and fan-out: made for tanh and sigmoid."),

@@ -225,8 +225,9 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
        low=0.0, high=100.0, low_open=True),
     _O("momentum", "float", 0.9, "Momentum μ", "momentum mu: the share of the last step kept (momentum only)",
        low=0.0, high=1.0, high_open=True, page_high=0.99),
-    _O("nesterov", "bool", False, "Nesterov (gradient at the look-ahead point)",
-       "Nesterov momentum, in Sutskever's form: the weights kept are the look-ahead point w + mu v, "
+    _O("nesterov", "bool", False, "Nesterov",
+       "Nesterov momentum (the gradient at the look-ahead point), in Sutskever's form: the weights kept "
+       "are the look-ahead point w + mu v, "
        "where the gradient is taken", formula=Momentum.nesterov_formula),
     _O("batch_size", "int", 128, "Batch size B",
        "images per step: 0 = full batch, 1 = per-sample SGD. Smaller batches take more, noisier steps per "
@@ -260,15 +261,15 @@ OPTIONS: dict[str, Option] = {o.name: o for o in (
        "share of the training set held out for validation: never trained on, it shows when the network "
        "starts to overfit",
        low=0.0, high=0.9, page_high=0.5),
-    _O("early_stopping", "int", 0, "Early stopping patience (epochs, 0 = off)",
+    _O("early_stopping", "int", 0, "Early stopping patience",
        "stop after this many epochs without a better validation loss, keeping the best weights "
        "(needs a validation split; 0 = off)", low=0, page_high=20, metavar="PATIENCE"),
     _O("schedule", "choice", "constant", "Learning-rate schedule",
        "how the learning rate changes epoch by epoch. Decaying it (step, cosine) lets a run take big steps "
        "early and settle late",
        choices=SCHEDULES),
-    _O("augment", "bool", False, "Augment: shift ±2 px and rotate the training images",
-       "random shifts and small rotations of the training images, new ones each epoch. Slower per epoch; "
+    _O("augment", "bool", False, "Augment the images",
+       "random shifts (up to ±2 px) and small rotations of the training images, new ones each epoch. Slower per epoch; "
        "the network learns to read digits that are not perfectly placed"),
 )}
 

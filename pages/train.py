@@ -49,12 +49,14 @@ if training:  # the run's progress and charts first, in view as soon as Train is
     view = tr.StreamlitView()
     view.progress_waiting(run)
     view.charts(run)
+    st.caption(tr.CURVES)
     if run.dataset_key and run.dataset_key != dataset_key:
-        st.info(f"Run #{run.number} goes on training on {run.dataset}, the data set it started on; its test "
-                f"scores are on {run.dataset}'s test images, not {ds.name}'s.", icon=":material/dataset:")
+        st.info(f"Run #{run.number} goes on training on {data.label(run.dataset)}, the data set it started on; "
+                f"its test scores are on {data.label(run.dataset)}'s test images, not {data.label(ds.name)}'s.",
+                icon=":material/dataset:")
     st.caption("The learning rate and batch size below can be changed while it trains. " + tr.CHANGE_RULE)
 tr.preset_picker(limits, n_train, locked=training)
-tr.settings_widgets(limits, n_train, locked=training)
+tr.settings_widgets(limits, n_train, locked=training, data_set=ds)
 config, problems = tr.check_settings(limits, n_train)
 tr.write_settings(limits, n_train)
 
@@ -82,6 +84,7 @@ if not training:
     if runs:
         view.show_run(runs[-1])
         tr.run_status(runs[-1])
+        st.caption(tr.CURVES)
         st.caption(f"{tr.RELOAD_LOSES} Download the model under *Model file* below to keep it.")
     else:
         view.show_curve(empty_curve(), config.epochs if config else None, [])
@@ -97,14 +100,15 @@ with st.empty().container():
         st.header("What the network learned")
         res = tr.results(held.model, ds, dataset_key)
         if res is None:
-            st.info(f"{ds.name} has no test split to score the model on.")
+            st.info(f"{data.label(ds.name)} has no test split to score the model on.")
         else:
             other = held.dataset and (held.dataset_key or held.dataset) not in (dataset_key, ds.name)
             if other:
-                st.warning(f"The current model learned {held.dataset}; these are its scores on {ds.name}'s test "
-                           f"images, a data set it never saw. Choose {held.dataset} in the sidebar to score it "
-                           "on its own test images.", icon=":material/dataset:")
-            st.caption(f"The current model ({held.source}) on the {len(ds.y_test):,} test images of {ds.name}"
+                st.warning(f"The current model learned {data.label(held.dataset)}; these are its scores on "
+                           f"{data.label(ds.name)}'s test images, a data set it never saw. Choose "
+                           f"{data.label(held.dataset)} in the sidebar to score it on its own test images.",
+                           icon=":material/dataset:")
+            st.caption(f"The current model ({held.source}) on the {len(ds.y_test):,} test images of {data.label(ds.name)}"
                        f"{'' if other else ', which it never trained on'}.")
             tr.show_results(res, ds, names)
 

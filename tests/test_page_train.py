@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from appserver import open_app
+from mnistcore import data, explain
 from mnistcore.checkpoint import load_model, model_bytes
 from mnistcore.config import PRESETS, TrainConfig
 from mnistcore.model import init_mlp
+from mnistcore.optimizers import Adam, Momentum
+from mnistcore.options import OPTIONS
 from mnistcore.train import Trainer
 from ui import limits as lim
 from ui import state
@@ -119,7 +123,10 @@ def test_results_appear_after_training(trained):
     cm = array(confusion["data"][0]["customdata"])
     assert cm.shape == (10, 10) and cm.sum() == 10_000
     assert np.trace(cm) / 10_000 == pytest.approx(accuracy, abs=1e-4)
-    assert any("Run #1 done" in s.value for s in trained.success)
+    [done] = [s.value for s in trained.success if "Run #1 done" in s.value]
+    assert f"in {run.seconds:.1f} s, measured here: {run.train_seconds:.1f} s of training steps" in done
+    assert 0 < run.train_seconds <= run.seconds                      # the page says what it measured
+    assert any("recent batches" in c.value and "L2 penalty is left out" in c.value for c in trained.caption)
     held = trained.session_state[state.TRAINED_MODEL]                # what the Draw page reads
     model, meta = held.model, held.meta
     assert model.sizes == (784, 128, 10) and meta["source"] == "run #1"
@@ -160,13 +167,51 @@ def test_second_run_is_compared_and_removable(trained):
     assert [r.number for r in runs] == [1, 2] and runs[1].config.optimizer == "adam"
     overlay = next(f for f in charts(trained) if "of each run" in f["layout"].get("title", {}).get("text", ""))
     assert [t["name"][:2] for t in overlay["data"]] == ["#1", "#2"]
-    table = trained.dataframe[0].value
+    table = next(d.value for d in trained.dataframe if "run" in d.value.columns)
     assert list(table["run"]) == ["#1", "#2"] and list(table["status"]) == ["done", "done"]
+    assert list(table["settings"])[1].startswith("784-128-10 ReLU, cross-entropy, Adam η=0.001")   # plain names
+    assert table["validation accuracy"].isna().all()            # no validation split: nothing to compare on
+    assert any("tuned to the test images" in c.value for c in trained.caption)   # validation, not test, to choose
     trained.multiselect(key=state.WIDGET_PREFIX + state.TR_REMOVE).set_value([1]).run()
     button(trained, "Remove").click()
     trained.run()
     no_exception(trained)
     assert [r.number for r in trained.session_state[state.TR_RUNS]] == [2]
+
+
+def test_the_explanations_state_the_numbers_mnistcore_computes():
+    """Issue 15: He's factor 2 and U(-0.5, 0.5) with the spreads measured on this data set; the output
+    gradients of each loss side by side; each beside its setting, each formula the code's."""
+    at = open_train(SHORT)
+    no_exception(at)
+    ds = data.load("mnist")
+    spread = explain.init_spreads(ds.x_train, ds.y_train, hidden=128)
+    [he_text] = [m.value for m in at.markdown if "U(−0.5, 0.5) has Var(W) = 1/12" in m.value]
+    for number in (f"{spread['uniform'].z_std:.2f}", f"{spread['he'].z_std:.2f}", f"{spread['uniform'].start_loss:.1f}",
+                   f"{spread['he'].start_loss:.2f}", "784 inputs 33 times"):
+        assert number in he_text, number
+    inits = next(d.value for d in at.dataframe if "initial weights" in d.value.columns)
+    assert list(inits["std of z, layer 1"]) == [round(v.z_std, 2) for v in spread.values()]
+    grads = next(d.value for d in at.dataframe if "δ cross-entropy" in d.value.columns)
+    assert list(grads["δ cross-entropy"]) == [round(r.cross_entropy, 3) for r in explain.output_gradients()]
+    titles = [e.label for e in at.expander]
+    for title in ("Why shuffle every epoch?", "Why cross-entropy, not squared error?", "Too few units: underfitting",
+                  "Dropout: why ÷ (1 − p), and off when scoring"):
+        assert title in titles
+    latex = [e.value for e in at.latex]
+    assert any(OPTIONS["dropout"].formula in t for t in latex)            # the options table's formula
+    assert any("recent batches" in c.value and "dropout off" in c.value for c in at.caption)
+
+
+def test_the_lab_and_train_show_the_chosen_optimizers_own_update():
+    at = open_train({**SHORT, "optimizer": "momentum", "nesterov": "true"})
+    no_exception(at)
+    def shown(tex: str) -> bool:   # a settings column writes one statement a line
+        return any(all(part.strip().rstrip(",") in e.value for part in re.split(r"\\q?quad", tex)) for e in at.latex)
+    assert shown(Momentum.nesterov_formula) and not shown(Momentum.formula)
+    at = open_train({**SHORT, "optimizer": "adam"})
+    assert shown(Adam.formula) and "Adam's update" in [e.label for e in at.expander]
+    assert [s for s in at.selectbox if s.label == "Optimizer"][0].format_func("sgd") == "SGD"   # plain names
 
 
 def test_settings_are_mirrored_in_the_link():
@@ -390,9 +435,9 @@ def test_a_model_scored_on_another_data_set_says_so():
     at = open_app(PAGE, SHORT, {state.TRAINED_MODEL: tr.HeldModel(model, {"source": "run #1"}, None, "fashion",
                                                                      "fashion")}, timeout=TIMEOUT)
     no_exception(at)
-    [warning] = [w.value for w in at.warning if "learned fashion" in w.value]
-    assert "scores on mnist's test images" in warning
-    assert any("test images of mnist." in c.value for c in at.caption)      # not "which it never trained on"
+    [warning] = [w.value for w in at.warning if "learned Fashion-MNIST" in w.value]   # plain names (issue 16)
+    assert "scores on MNIST's test images" in warning and "mnist" not in warning
+    assert any("test images of MNIST." in c.value for c in at.caption)      # not "which it never trained on"
 
 
 def test_a_run_that_outlives_a_data_set_switch_is_scored_on_its_own_data_and_says_so():
@@ -411,7 +456,7 @@ def test_a_run_that_outlives_a_data_set_switch_is_scored_on_its_own_data_and_say
     held = at.session_state[state.TRAINED_MODEL]
     assert held.dataset == "synthetic" and held.model is trainer.model
     [warning] = [w.value for w in at.warning if "learned synthetic" in w.value]
-    assert "scores on mnist's test images" in warning
+    assert "scores on MNIST's test images" in warning
 
 
 # (the curve record's test, test_add_point_skips_done_events_and_non_finite_values, moved with

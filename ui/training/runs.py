@@ -23,6 +23,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException  # pin
 
 from mnistcore.checkpoint import model_metadata
 from mnistcore.config import TrainConfig
+from mnistcore.options import OPTIONS
 from ui import limits as lim
 from ui import state
 from ui.header_stop import redraw_once
@@ -56,6 +57,7 @@ class Run:
     dataset: str
     start: str
     dataset_key: str = ""              # ui.data.dataset_key of the data it trained and was scored on
+    train_seconds: float = 0.0         # of `seconds`, the time in training steps (what the CLI reports)
 
     @property
     def label(self) -> str:
@@ -63,10 +65,13 @@ class Run:
 
 
 def describe(config: TrainConfig) -> str:
-    """A short name for a config, e.g. "784-256-10 relu ce adam η=0.001 batch 128"."""
+    """A short name for a config in plain words (the options table's labels), e.g.
+    "784-256-10 ReLU, cross-entropy, Adam η=0.001, batch 128"."""
+    def said(name: str) -> str:
+        return OPTIONS[name].choice_label(getattr(config, name)).split(" (")[0]
     batch = {0: "full batch", 1: "per-sample"}.get(config.batch_size, f"batch {config.batch_size}")
-    return (f"{'-'.join(map(str, config.sizes))} {config.activation} {config.loss} {config.optimizer} "
-            f"η={config.lr:g} {batch}")
+    return (f"{'-'.join(map(str, config.sizes))} {said('activation')}, {said('loss')}, {said('optimizer')} "
+            f"η={config.lr:g}, {batch}")
 
 
 def request_start() -> None:
@@ -212,7 +217,7 @@ def _record(run: ActiveRun) -> Run:
                trainer.epoch_fraction, run.results.accuracy if run.results is not None else None,
                run.wall_seconds, run.cpu_seconds,
                last.samples_per_second if last is not None else 0.0, run.first_point_seconds,
-               run.dataset, run.start, run.dataset_key)
+               run.dataset, run.start, run.dataset_key, trainer.train_seconds)
 
 
 def run_status(run: Run) -> None:
@@ -229,8 +234,14 @@ def run_status(run: Run) -> None:
     elif run.status == "early_stopped":
         st.info(f"Run #{run.number} stopped early at {where}: {run.message}.", icon=":material/timer_off:")
     else:
-        st.success(f"Run #{run.number} done: {score}{run.epochs:.0f} epochs in {run.seconds:.1f} s.",
-                   icon=":material/check_circle:")
+        st.success(f"Run #{run.number} done: {score}{run.epochs:.0f} epochs in {run.seconds:.1f} s, measured "
+                   f"here: {seconds_said(run)}.", icon=":material/check_circle:")
+
+
+def seconds_said(run: Run) -> str:
+    """Where a run's seconds went, as measured on this server while the page drew it."""
+    return (f"{run.train_seconds:.1f} s of training steps, the rest scoring and drawing the charts, on this "
+            "server, shared with other visitors (the command line, which draws nothing, reports the first)")
 
 
 def show_notes() -> None:

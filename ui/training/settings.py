@@ -7,12 +7,11 @@ session (a bad value falls back with a note), ``write_settings`` mirrors the set
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import streamlit as st
 
 from mnistcore.config import PRESETS, TrainConfig
-from mnistcore.options import OPTIONS, parse_hidden
+from mnistcore.options import OPTIONS, Option
 from ui import limits as lim
 from ui import state
 
@@ -45,32 +44,21 @@ def put_config(config: TrainConfig) -> None:
 
 
 def number(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False) -> state.Parser:
-    """Accept a finite number in the interval from lo to hi (open ends where asked)."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a number") from None
-        below = value <= lo if lo_open else value < lo
-        above = value >= hi if hi_open else value > hi
-        if not math.isfinite(value) or below or above:
-            raise ValueError(f"{text} is outside {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}")
-        return value
-    return parse
+    """Accept a finite number in the interval from lo to hi (open ends where asked), read and
+    checked as the options table reads a float setting."""
+    return Option("value", "float", lo, "", "", low=lo, high=hi, low_open=lo_open, high_open=hi_open).parse
 
 
 def flag(text: str) -> bool:
-    """Accept true/false (also 1/0, yes/no)."""
-    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-    if text.strip().lower() not in words:
-        raise ValueError(f"{text!r} is not true or false")
-    return words[text.strip().lower()]
+    """Accept true/false (also 1/0, yes/no), as the options table reads a yes/no setting."""
+    return Option("value", "bool", False, "", "").parse(text)
 
 
 def widths(max_layers: int, max_width: int) -> state.Parser:
-    """Accept hidden layer widths like "256,128" ("" = no hidden layer), within the limits."""
+    """Accept hidden layer widths like "256,128" ("" = no hidden layer), as the options table reads
+    them (the engine's one parser and its bounds), then within this server's limits."""
     def parse(text: str) -> tuple[int, ...]:
-        hidden = parse_hidden(text)  # the engine's one parser of "256,128"
+        hidden = OPTIONS["hidden"].parse(text)
         if len(hidden) > max_layers:
             raise ValueError(f"{len(hidden)} hidden layers; this server allows up to {max_layers}")
         if any(not 1 <= w <= max_width for w in hidden):

@@ -6,7 +6,14 @@ import streamlit as st
 from mnistcore.figures import training as figs
 from ui import limits as lim
 from ui import state
+from ui.data import label as dataset_label
+from ui.training.explain import VALIDATION_VS_TEST
 from ui.training.runs import Run, describe
+
+
+def _last(values: list) -> float | None:
+    """The last recorded value of a curve column (None: never recorded)."""
+    return next((v for v in reversed(values) if v is not None), None)
 
 def _remove_runs() -> None:
     gone = set(st.session_state.get(state.TR_REMOVE) or ())
@@ -20,14 +27,19 @@ def runs_table(runs: list[Run], limits: lim.Limits, locked: bool = False) -> Non
         "run": [f"#{r.number}" for r in runs],
         "settings": [describe(r.config) for r in runs],
         "started from": [r.start for r in runs],
-        "status": [r.status for r in runs],
+        "status": [r.status.replace("_", " ") for r in runs],
         "epochs": [round(r.epochs, 2) for r in runs],
+        "validation accuracy": [None if (v := _last(r.curve.get("val_accuracy", []))) is None else round(100 * v, 2)
+                                for r in runs],
         "test accuracy": [None if r.test_accuracy is None else round(100 * r.test_accuracy, 2) for r in runs],
-        "seconds": [round(r.seconds, 1) for r in runs],
+        "seconds here": [round(r.seconds, 1) for r in runs],
         "samples/s": [round(r.samples_per_second) for r in runs],
-        "data": [r.dataset for r in runs],
-    }, hide_index=True, column_config={"test accuracy": st.column_config.NumberColumn(format="%.2f %%")})
-    st.caption(f"The last {limits.max_runs} runs of this browser session are kept.")
+        "data": [dataset_label(r.dataset) for r in runs],
+    }, hide_index=True, column_config={name: st.column_config.NumberColumn(format="%.2f %%")
+                                       for name in ("validation accuracy", "test accuracy")})
+    st.caption(VALIDATION_VS_TEST)
+    st.caption(f"The last {limits.max_runs} runs of this browser session are kept. *Seconds here*: training, "
+               "scoring and drawing, measured on this server while the page drew the run.")
     st.session_state.setdefault(state.TR_OVERLAY, "accuracy")
     metric = st.radio("Compare", ["accuracy", "loss"], horizontal=True, **state.bind(state.TR_OVERLAY))
     st.plotly_chart(figs.runs_overlay([(r.label, r.curve) for r in runs], metric, "test"))

@@ -1,4 +1,4 @@
-"""The Train page's settings widgets, each formula beside the setting it belongs to."""
+"""The Train page's settings widgets, each formula beside the setting it belongs to, and why where it helps."""
 from __future__ import annotations
 
 import re
@@ -7,12 +7,15 @@ from typing import Any, Callable
 import streamlit as st
 
 from mnistcore import activations, losses, optimizers, schedules
-from mnistcore.config import (ACTIVATION_NAMES, DTYPE_NAMES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES,
-                              PRESET_NOTES, PRESETS, SCHEDULE_NAMES)
+from mnistcore.config import PRESET_NOTES, PRESETS
+from mnistcore.inits import INITS
 from mnistcore.options import OPTIONS
 from ui import lesson
 from ui import limits as lim
 from ui import state
+from ui.data import dataset_key
+from ui.data import label as dataset_label
+from ui.training import explain
 from ui.training.settings import (DROPOUT_MAX, FIELDS, MOMENTUM_MAX, PATIENCE_MAX, VAL_SPLIT_MAX,
                                   apply_preset, key)
 
@@ -96,15 +99,25 @@ def preset_picker(limits: lim.Limits, n_train: int, locked: bool) -> None:
                           help="A named set of all the settings below; changing any setting afterwards keeps the rest.",
                           **_seed(
         state.WIDGET_PREFIX + state.TR_PRESET, st.session_state[state.TR_PRESET], _on_preset, limits, n_train))
-    changed = [f for f in FIELDS if st.session_state[key(f)] != getattr(PRESETS[name], f)]
+    changed = [OPTIONS[f].label for f in FIELDS if st.session_state[key(f)] != getattr(PRESETS[name], f)]
     right.markdown(PRESET_NOTES.get(name, "") + (f" *Changed since: {', '.join(changed)}.*" if changed else ""))
 
 
-def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
+def _choice(name: str, show: Callable[[str], bool], off: Callable[[str], bool]) -> None:
+    """The select box of a setting with choices: its keys, their labels and its help from the options table."""
+    if show(name):
+        option = OPTIONS[name]
+        st.selectbox(option.label, list(option.choices), format_func=option.choice_label, disabled=off(name),
+                     help=_help(name), **state.bind(key(name)))
+
+
+def settings_widgets(limits: lim.Limits, n_train: int, locked: bool, data_set=None) -> None:
     """Every TrainConfig setting as a widget, each formula beside the setting it belongs to.
 
-    `locked` (while a run trains) disables all but the learning rate and batch size, which a
-    running Trainer accepts between epochs.
+    Labels, help and formulas come from the options table (mnistcore/options.py). `locked` (while
+    a run trains) disables all but the learning rate and batch size, which a running run takes by
+    its one rule (ui/live_run.CHANGE_RULE). `data_set` (the chosen one) gives the numbers of the
+    initial-weights explanation.
     """
     s = st.session_state
 
@@ -113,6 +126,9 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
 
     def off(name: str) -> bool:
         return locked or lesson.fixed(PAGE, name)
+
+    def label(name: str) -> str:
+        return OPTIONS[name].label
 
     net, opt, data, reg = st.columns(4, gap="medium")
     with net:
@@ -127,86 +143,93 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool) -> None:
                              help="Units in this layer: each one learns to respond to one pattern of its inputs.",
                              **_seed(_w(f"width{layer}"), width, _set_width, layer))
         st.caption(f"Layers: {' → '.join(map(str, (784, *hidden, 10)))}")
-        if show("activation"):
-            st.selectbox("Activation", ACTIVATION_NAMES, format_func=LABELS.get, disabled=off("activation"),
-                         help=_help("activation"), **state.bind(key("activation")))
+        explain.why_capacity()
+        _choice("activation", show, off)
         formula(activations.ACTIVATIONS[s[key("activation")]].formula)
-        if show("init"):
-            st.selectbox("Initial weights", INIT_NAMES, format_func=LABELS.get, disabled=off("init"),
-                         help=_help("init"), **state.bind(key("init")))
+        _choice("init", show, off)
+        formula(INITS[s[key("init")]].formula)
+        if data_set is not None:
+            explain.why_he(dataset_key(data_set), data_set.x_train, data_set.y_train, dataset_label(data_set.name))
     with opt:
         st.markdown("**Loss and optimizer**")
-        if show("loss"):
-            st.selectbox("Loss", LOSS_NAMES, format_func=LABELS.get, disabled=off("loss"),
-                         help=_help("loss"), **state.bind(key("loss")))
+        _choice("loss", show, off)
         formula(losses.LOSSES[s[key("loss")]].formula)
-        if show("optimizer"):
-            st.selectbox("Optimizer", OPTIMIZER_NAMES, format_func=LABELS.get, disabled=off("optimizer"),
-                         help=_help("optimizer"), **state.bind(key("optimizer")))
+        explain.why_cross_entropy()
+        _choice("optimizer", show, off)
         if s[key("optimizer")] == "momentum":
             if show("momentum"):
-                st.slider("Momentum μ", 0.0, MOMENTUM_MAX, step=0.01, disabled=off("momentum"),
+                st.slider(label("momentum"), 0.0, MOMENTUM_MAX, step=0.01, disabled=off("momentum"),
                           help=_help("momentum"), **state.bind(key("momentum")))
             if show("nesterov"):
-                st.checkbox(OPTIONS["nesterov"].label, disabled=off("nesterov"), help=OPTIONS["nesterov"].help,
+                st.checkbox(label("nesterov"), disabled=off("nesterov"), help=_help("nesterov"),
                             **state.bind(key("nesterov")))
-        nesterov = s[key("optimizer")] == "momentum" and s[key("nesterov")]
-        formula(NESTEROV if nesterov else optimizers.OPTIMIZERS[s[key("optimizer")]].formula)
+        update = optimizer_formula(s[key("optimizer")], s[key("optimizer")] == "momentum" and s[key("nesterov")])
+        if len(re.split(r"\\q?quad", update)) > 3:   # Adam: five statements and its constants
+            with st.expander(f"{OPTIONS['optimizer'].choice_label(s[key('optimizer')])}'s update"):
+                formula(update)
+        else:
+            formula(update)
         if show("lr"):
-            st.select_slider("Learning rate η", _options(LRS, s[key("lr")]), format_func=lambda v: f"{v:g}",
+            st.select_slider(label("lr"), _options(LRS, s[key("lr")]), format_func=lambda v: f"{v:g}",
                              disabled=lesson.fixed(PAGE, "lr"),
-                             help="A log scale: each step multiplies the rate by about 2.", **state.bind(key("lr")))
+                             help=_help("lr") + " A log scale: each step multiplies the rate by about 2.",
+                             **state.bind(key("lr")))
     with data:
         st.markdown("**Data and batches**")
         if show("train_size"):
-            st.select_slider("Training images", [v for v in _options(SUBSETS, s[key("train_size")], lambda v: v < n_train) if v] + [0],
+            st.select_slider(label("train_size"),
+                             [v for v in _options(SUBSETS, s[key("train_size")], lambda v: v < n_train) if v] + [0],
                              format_func=lambda v: f"all {n_train:,}" if v == 0 else f"{v:,}", disabled=off("train_size"),
-                             help="A seeded random subset, for quick experiments.", **state.bind(key("train_size")))
+                             help=_help("train_size"), **state.bind(key("train_size")))
         size = s[key("batch_size")]
         mode = MODES[0] if size == 0 else MODES[2] if size == 1 else MODES[1]
         if show("batch_size"):
             st.radio("Batch", MODES, horizontal=True, disabled=lesson.fixed(PAGE, "batch_size"), help=_help("batch_size"),
                      **_seed(_w("mode"), mode, _set_mode))
         if mode == MODES[1] and show("batch_size"):
-            st.select_slider("Batch size B", _options(BATCHES, size), disabled=lesson.fixed(PAGE, "batch_size"),
+            st.select_slider(label("batch_size"), _options(BATCHES, size), disabled=lesson.fixed(PAGE, "batch_size"),
                              help="Images averaged in each step's gradient: larger batches give smoother but fewer steps.",
                              **_seed(_w("batch"), size, _set_batch))
         formula(BATCH)
+        explain.why_shuffle()
         if show("epochs"):
-            st.slider("Epochs", 1, limits.max_epochs, disabled=off("epochs"), help=_help("epochs"),
+            st.slider(label("epochs"), 1, limits.max_epochs, disabled=off("epochs"), help=_help("epochs"),
                       **state.bind(key("epochs")))
-        if show("schedule"):
-            st.selectbox("Learning-rate schedule", SCHEDULE_NAMES, format_func=LABELS.get, disabled=off("schedule"),
-                         help=_help("schedule"), **state.bind(key("schedule")))
+        _choice("schedule", show, off)
         formula(schedules.FORMULAS[s[key("schedule")]])
     with reg:
         st.markdown("**Regularisation**")
         if show("dropout"):
-            st.slider("Dropout p", 0.0, DROPOUT_MAX, step=0.05, disabled=off("dropout"),
+            st.slider(label("dropout"), 0.0, DROPOUT_MAX, step=0.05, disabled=off("dropout"),
                       help=_help("dropout"), **state.bind(key("dropout")))
         if s[key("dropout")] > 0:
             formula(DROPOUT)
+        explain.why_dropout()
         if show("l2"):
-            st.select_slider(OPTIONS["l2"].label, _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
-                             disabled=off("l2"), help=OPTIONS["l2"].help, **state.bind(key("l2")))
+            st.select_slider(label("l2"), _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
+                             disabled=off("l2"), help=_help("l2"), **state.bind(key("l2")))
         if s[key("l2")] > 0:
             formula(L2)
+            st.caption(explain.L2_NOT_PLOTTED)
         if show("augment"):
-            st.checkbox("Augment: shift ±2 px and rotate the training images", disabled=off("augment"),
-                        help=_help("augment"), **state.bind(key("augment")))
+            st.checkbox(label("augment"), disabled=off("augment"), help=_help("augment"),
+                        **state.bind(key("augment")))
         if show("seed"):
-            st.number_input("Seed", 0, 2**32 - 1, step=1, disabled=off("seed"), **state.bind(key("seed")),
-                            help="Same settings and seed: the same numbers, bit for bit.")
+            st.number_input(label("seed"), 0, 2**32 - 1, step=1, disabled=off("seed"), help=_help("seed"),
+                            **state.bind(key("seed")))
     with st.expander("Advanced: validation, early stopping, precision"):
         a, b, c = st.columns(3)
         if show("val_split"):
-            a.slider("Validation split", 0.0, VAL_SPLIT_MAX, step=0.05, disabled=off("val_split"),
-                     **state.bind(key("val_split")), help="Share of the training images held out to watch for overfitting.")
+            a.slider(label("val_split"), 0.0, VAL_SPLIT_MAX, step=0.05, disabled=off("val_split"),
+                     help=_help("val_split"), **state.bind(key("val_split")))
         if show("early_stopping"):
-            b.slider("Early stopping patience (epochs, 0 = off)", 0, PATIENCE_MAX, disabled=off("early_stopping"),
-                     **state.bind(key("early_stopping")),
-                     help="Stop when the validation loss has not improved for this many epochs, "
-                          "and keep the best weights. Needs a validation split.")
+            b.slider(label("early_stopping"), 0, PATIENCE_MAX, disabled=off("early_stopping"),
+                     help=_help("early_stopping"), **state.bind(key("early_stopping")))
         if show("dtype"):
-            c.radio("Precision", DTYPE_NAMES, horizontal=True, disabled=off("dtype"),
+            c.radio(label("dtype"), list(OPTIONS["dtype"].choices), horizontal=True, disabled=off("dtype"),
                     help=_help("dtype"), **state.bind(key("dtype")))
+
+
+def optimizer_formula(name: str, nesterov: bool = False) -> str:
+    """The update rule optimizer `name` computes (Sutskever's Nesterov form where asked), from its registry."""
+    return NESTEROV if name == "momentum" and nesterov else optimizers.OPTIMIZERS[name].formula
