@@ -19,6 +19,7 @@ from appserver import open_app
 from mnistcore import data, explain
 from mnistcore.checkpoint import load_model, model_bytes
 from mnistcore.config import PRESETS, TrainConfig
+from mnistcore.experiments import EXPERIMENTS, on_page
 from mnistcore.model import init_mlp
 from mnistcore.optimizers import Adam, Momentum
 from mnistcore.options import OPTIONS
@@ -198,6 +199,8 @@ def test_the_explanations_state_the_numbers_mnistcore_computes():
     for title in ("Why shuffle every epoch?", "Why cross-entropy, not squared error?", "Too few units: underfitting",
                   "Dropout: why ÷ (1 − p), and off when scoring"):
         assert title in titles
+    capacity = EXPERIMENTS["capacity"]                                   # "under Try this runs it": it does
+    assert capacity in on_page("train") and any(capacity.title in m.value for m in at.markdown)
     latex = [e.value for e in at.latex]
     assert any(OPTIONS["dropout"].formula in t for t in latex)            # the options table's formula
     assert any("recent batches" in c.value and "dropout off" in c.value for c in at.caption)

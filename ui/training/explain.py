@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from mnistcore import explain
+from mnistcore.experiments import EXPERIMENTS
 from mnistcore.inits import INITS
 from mnistcore.options import N_CLASSES, N_INPUTS, OPTIONS, parameter_count
 from mnistcore.train import EVAL_SAMPLES
@@ -23,7 +24,7 @@ HE = (r"\mathrm{Var}(z) = n_{\text{in}}\, \mathrm{Var}(W)\, \mathbb{E}[a^2], \qu
       r"\mathbb{E}[\mathrm{relu}(z)^2] = \tfrac{1}{2} \mathrm{Var}(z) \;\Rightarrow\; \mathrm{Var}(W) = \tfrac{2}{n_{\text{in}}}")
 DROPOUT_MEAN = r"\mathbb{E}\!\left[\frac{m_j a_j}{1 - p}\right] = \frac{(1 - p)\, a_j}{1 - p} = a_j"
 WEIGHTS = r"\#\text{parameters} = \sum_l (n_{l-1} + 1)\, n_l"
-SMALL, LARGE = 20, 128   # the notebook's capacity lesson: 20 hidden units against 128
+SMALL, LARGE = 20, 128   # the notebook's capacity lesson (experiments.py "capacity")
 
 RECENT_VS_EPOCH = ("**train (recent batches)** is the mean over the batches since the last point, as they were "
                    "trained: weights still moving, dropout on, images augmented if asked. **train** scores up "
@@ -43,79 +44,75 @@ def _spreads(dataset_key: str, _images: np.ndarray, _labels: np.ndarray) -> dict
     return explain.init_spreads(_images, _labels, hidden=LARGE)
 
 
-def _expander(title: str):
-    return st.expander(title, expanded=False)
+def _why(title: str, text: str, *formulas: str):
+    """A closed expander titled `title` with `text` and `formulas`; returned for anything more."""
+    box = st.expander(title, expanded=False)
+    box.write(text)
+    for tex in formulas:
+        box.latex(r"\small " + tex)
+    return box
 
 
 def why_shuffle() -> None:
-    with _expander("Why shuffle every epoch?"):
-        st.write("Each epoch deals the training images into batches in a new random order (drawn from the "
-                 "seed). Every batch is then a fair sample of all the digits, its gradient an unbiased "
-                 "estimate of the whole set's; a fixed order would repeat the same batches every epoch, and "
-                 "a sorted one would learn all the 0s, then all the 1s, each undoing the last. A full batch "
-                 "needs no shuffle: its one batch is every image.")
-        st.latex(r"\small " + SHUFFLE)
+    _why("Why shuffle every epoch?",
+         "Each epoch deals the training images into batches in a new random order (drawn from the seed). "
+         "Every batch is then a fair sample of all the digits, its gradient an unbiased estimate of the whole "
+         "set's; a fixed order would repeat the same batches every epoch, and a sorted one would learn all the "
+         "0s, then all the 1s, each undoing the last. A full batch needs no shuffle: its one batch is every image.",
+         SHUFFLE)
 
 
 def why_cross_entropy() -> None:
-    with _expander("Why cross-entropy, not squared error?"):
-        st.write("The output gradient δ should stay large when the network is confidently wrong. "
-                 "Cross-entropy's is p − t: on the right class p_y − 1, near −1 however wrong the answer, "
-                 "never more. Squared error on sigmoid outputs multiplies by σ′(z), which vanishes just "
-                 "then. This app's squared error is on raw scores (z − t): it does not vanish, but it grows "
-                 "with the score and also pulls a right answer that is too sure back to 1.")
-        st.latex(r"\small " + GRADIENTS)
-        rows = explain.output_gradients()
-        st.dataframe({"right class's score z_y": [r.score for r in rows],
-                      "its probability p_y": [f"{r.p_right:.2g}" for r in rows],
-                      "δ cross-entropy": [round(r.cross_entropy, 3) for r in rows],
-                      "δ MSE (this app)": [round(r.mse, 3) for r in rows],
-                      "δ MSE on sigmoid": [round(r.sigmoid_mse, 4) for r in rows]}, hide_index=True)
-        st.caption("One image of class 0 scored z_y for class 0 and −z_y for class 1 (its answer), 0 for "
-                   "the rest; δ of the right class, from the losses' own code.")
+    box = _why("Why cross-entropy, not squared error?",
+               "The output gradient δ should stay large when the network is confidently wrong. Cross-entropy's "
+               "is p − t: on the right class p_y − 1, near −1 however wrong the answer, never more. Squared "
+               "error on sigmoid outputs multiplies by σ′(z), which vanishes just then. This app's squared error "
+               "is on raw scores (z − t): it does not vanish, but it grows with the score and also pulls a right "
+               "answer that is too sure back to 1.", GRADIENTS)
+    rows = explain.output_gradients()
+    box.dataframe({"right class's score z_y": [r.score for r in rows],
+                   "its probability p_y": [f"{r.p_right:.2g}" for r in rows],
+                   "δ cross-entropy": [round(r.cross_entropy, 3) for r in rows],
+                   "δ MSE (this app)": [round(r.mse, 3) for r in rows],
+                   "δ MSE on sigmoid": [round(r.sigmoid_mse, 4) for r in rows]}, hide_index=True)
+    box.caption("One image of class 0 scored z_y for class 0 and −z_y for class 1 (its answer), 0 for the "
+                "rest; δ of the right class, from the losses' own code.")
 
 
 def why_he(dataset_key: str, images: np.ndarray, labels: np.ndarray, dataset_name: str) -> None:
-    with _expander("Why He's factor 2? Why not U(−0.5, 0.5)?"):
-        st.write("A unit's z sums its inputs times weights, so its variance is n_in·Var(W)·E[a²]. A ReLU "
-                 "zeroes the negative half of z, halving E[a²]; Var(W) = 2/n_in makes up for it, so the "
-                 "signal keeps its size from layer to layer.")
-        st.latex(r"\small " + HE)
-        if len(labels) == 0:
-            return
-        s = _spreads(dataset_key, images, labels)
-        he, uni = s["he"], s["uniform"]
-        st.write(f"U(−0.5, 0.5) has Var(W) = 1/12 whatever n_in: on {N_INPUTS} inputs "
-                 f"{N_INPUTS / 24:.0f} times He's 2/{N_INPUTS}. Measured on {min(explain.N_IMAGES, len(labels)):,} "
-                 f"{dataset_name} training images, a fresh 784-{LARGE}-10 network's first-layer z has a spread "
-                 f"(std) of {uni.z_std:.2f} under it against {he.z_std:.2f} under He, its output scores "
-                 f"{uni.logit_std:.1f} against {he.logit_std:.2f}: it starts confidently wrong, at a loss of "
-                 f"{uni.start_loss:.1f} instead of {he.start_loss:.2f} (ln 10 = 2.30 is a uniform guess).")
-        st.dataframe({"initial weights": [INITS[n].label for n in s],
-                      "std of z, layer 1": [round(v.z_std, 2) for v in s.values()],
-                      "std of the scores": [round(v.logit_std, 2) for v in s.values()],
-                      "loss before training": [round(v.start_loss, 2) for v in s.values()]}, hide_index=True)
+    box = _why("Why He's factor 2? Why not U(−0.5, 0.5)?",
+               "A unit's z sums its inputs times weights, so its variance is n_in·Var(W)·E[a²]. A ReLU zeroes "
+               "the negative half of z, halving E[a²]; Var(W) = 2/n_in makes up for it, so the signal keeps its "
+               "size from layer to layer.", HE)
+    if len(labels) == 0:
+        return
+    s = _spreads(dataset_key, images, labels)
+    he, uni = s["he"], s["uniform"]
+    box.write(f"U(−0.5, 0.5) has Var(W) = 1/12 whatever n_in: on {N_INPUTS} inputs {N_INPUTS / 24:.0f} times "
+              f"He's 2/{N_INPUTS}. Measured on {min(explain.N_IMAGES, len(labels)):,} {dataset_name} training "
+              f"images, a fresh 784-{LARGE}-10 network's first-layer z has a spread (std) of {uni.z_std:.2f} "
+              f"under it against {he.z_std:.2f} under He, its output scores {uni.logit_std:.1f} against "
+              f"{he.logit_std:.2f}: it starts confidently wrong, at a loss of {uni.start_loss:.1f} instead of "
+              f"{he.start_loss:.2f} (ln 10 = 2.30 is a uniform guess).")
+    box.dataframe({"initial weights": [INITS[n].label for n in s],
+                   "std of z, layer 1": [round(v.z_std, 2) for v in s.values()],
+                   "std of the scores": [round(v.logit_std, 2) for v in s.values()],
+                   "loss before training": [round(v.start_loss, 2) for v in s.values()]}, hide_index=True)
 
 
 def why_capacity() -> None:
-    with _expander("Too few units: underfitting"):
-        small = parameter_count((N_INPUTS, SMALL, N_CLASSES))
-        large = parameter_count((N_INPUTS, LARGE, N_CLASSES))
-        st.write("A network too small for the task underfits: training and test accuracy stay low "
-                 "together and more epochs barely help, because it has too few units to tell the ways of "
-                 f"writing a digit apart. The from-scratch notebook's lesson: {SMALL} hidden units "
-                 f"({small:,} parameters) against {LARGE} ({large:,}); the experiment "
-                 f"\"{SMALL} hidden units against {LARGE}\" under *Try this* runs it. Overfitting is the "
-                 "opposite: training accuracy far above the test accuracy.")
-        st.latex(r"\small " + WEIGHTS)
+    small, large = (parameter_count((N_INPUTS, h, N_CLASSES)) for h in (SMALL, LARGE))
+    _why("Too few units: underfitting",
+         "A network too small for the task underfits: training and test accuracy stay low together and more "
+         "epochs barely help, because it has too few units to tell the ways of writing a digit apart. The "
+         f"from-scratch notebook's lesson: {SMALL} hidden units ({small:,} parameters) against {LARGE} "
+         f"({large:,}); the experiment \"{EXPERIMENTS['capacity'].title}\" under *Try this* runs it. "
+         "Overfitting is the opposite: training accuracy far above the test accuracy.", WEIGHTS)
 
 
 def why_dropout() -> None:
-    with _expander("Dropout: why ÷ (1 − p), and off when scoring"):
-        st.write("Each hidden unit is kept with probability 1 − p. Dividing the kept ones by 1 − p keeps "
-                 "every unit's expected output what it is without dropout, so the next layer sees the same "
-                 "scale in training and when the network is scored. Scoring (the test accuracy, the "
-                 "epoch-end curves, the Draw page) uses no mask: every unit works.")
-        st.latex(r"\small " + OPTIONS["dropout"].formula)
-        st.latex(r"\small " + DROPOUT_MEAN)
-        st.caption(RECENT_VS_EPOCH)
+    _why("Dropout: why ÷ (1 − p), and off when scoring",
+         "Each hidden unit is kept with probability 1 − p. Dividing the kept ones by 1 − p keeps every unit's "
+         "expected output what it is without dropout, so the next layer sees the same scale in training and "
+         "when the network is scored. Scoring (the test accuracy, the epoch-end curves, the Draw page) uses no "
+         "mask: every unit works.", OPTIONS["dropout"].formula, DROPOUT_MEAN).caption(RECENT_VS_EPOCH)
