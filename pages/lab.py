@@ -11,140 +11,154 @@ from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
 
-TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
-
 st.title("Lab")
 st.write("Poke the network: train it a batch at a time, look at how a hidden layer arranges the "
          "digits, switch a neuron off, and let it say *not sure*.")
-state.show_notes(lab.link_notes(st.query_params.to_dict()))  # before the tabs drop a bad value
-run_tab, map_tab, neuron_tab, sure_tab = st.tabs(lab.TABS, key=lab.TAB, bind="query-params")
+state.show_notes(lab.link_notes(st.query_params.to_dict()) + lab.read_link())  # before the tabs drop a bad value
 
-if run_tab.open:
-    with run_tab:
-        st.write("Each press of a button takes gradient steps on mini-batches B of the training images; "
-                 "an epoch is one pass over all of them.")
-        st.latex(r"\theta \leftarrow \theta - \eta\, \nabla_\theta \frac{1}{|B|}\sum_{i \in B} L(x_i, y_i; \theta)")
-        run_section()
 
-if map_tab.open:
-    with map_tab:
-        s = lab.choose_model()
-        names = lab.hidden_layer_names(s.model)
-        c = st.columns([2, 1])
-        layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_map_layer")
-        method = c[1].segmented_control("Map", ["PCA", "t-SNE"], default="PCA", required=True, key="lab_method")
-        idx = lab.map_indices(s)
-        if len(idx) < lab.MIN_MAP_POINTS:
-            st.warning(f"This data set has {len(idx)} test images; a map needs at least {lab.MIN_MAP_POINTS}.")
-            st.stop()
-        try:
+@st.fragment
+def tabs() -> None:
+    """The four tabs: a tab change or a widget in a tab reruns this part only, not the page."""
+    lab.write_link()   # (before: a tab may stop early with a message)
+    show_tabs()
+    lab.write_link()   # the model a first visit chose
+
+
+def show_tabs() -> None:
+    run_tab, map_tab, neuron_tab, sure_tab = st.tabs(lab.TABS, key=lab.TAB, bind="query-params")
+    if not run_tab.open:
+        st.session_state.pop(lab.LAB_ACTION, None)   # another tab pauses a run trained in slices
+
+    if run_tab.open:
+        with run_tab:
+            st.write("Each press of a button takes gradient steps on mini-batches B of the training images; "
+                     "an epoch is one pass over all of them.")
+            st.latex(r"\theta \leftarrow \theta - \eta\, \nabla_\theta \frac{1}{|B|}\sum_{i \in B} L(x_i, y_i; \theta)")
+            run_section()
+
+    if map_tab.open:
+        with map_tab:
+            s = lab.choose_model()
+            names = lab.hidden_layer_names(s.model)
+            c = st.columns([2, 1])
+            layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_map_layer")
+            method = c[1].segmented_control("Map", ["PCA", "t-SNE"], default="PCA", required=True, key="lab_method")
+            idx = lab.map_indices(s)
+            if len(idx) < lab.MIN_MAP_POINTS:
+                st.warning(f"This data set has {len(idx)} test images; a map needs at least {lab.MIN_MAP_POINTS}.")
+                st.stop()
+            try:
+                if method == "PCA":
+                    (Zr, rr, ar), (Zh, rh, ah) = lab.pca_map(s.data_key, None, s), lab.pca_map(s.key, layer, s)
+                    axes = [(f"PC 1 ({r[0]:.1%} of variance)", f"PC 2 ({r[1]:.1%})") for r in (rr, rh)]
+                else:
+                    (Zr, ar), (Zh, ah) = lab.tsne_map(s.data_key, None, s), lab.tsne_map(s.key, layer, s)
+                    axes = [None, None]
+            except ValueError as err:  # e.g. a data set whose images are all alike
+                st.error(f"The map could not be made: {err}")
+                st.stop()
+            figure = fig.embedding_maps([Zr, Zh], ["Raw pixels (784 numbers)", names[layer].capitalize()],
+                                        s.labels[idx], s.class_names, ids=idx, art=fig.hover_art(s.images[idx]),
+                                        axis_titles=axes)
+            chart, side = st.columns([4, 1])
+            picked = chart.plotly_chart(figure, on_select="rerun", selection_mode="points", key=lab.LAB_POINT)
+            side.metric("Same class nearby: pixels", f"{ar:.0%}")
+            side.metric("Same class nearby: hidden", f"{ah:.0%}", delta=f"{ah - ar:+.0%}")
+            side.caption(f"Share of each point's {lab.NEIGHBOURS} nearest neighbours on the map that show its class.")
+            points = picked.selection.points if picked else []
+            if points and "customdata" in points[0]:
+                i = int(np.ravel(points[0]["customdata"])[0])
+                guess = int(lab.logits(s.key, s)[i].argmax())
+                side.image(s.images[i], width=112, clamp=True,
+                           caption=f"#{i}: a {s.class_names[s.labels[i]]}, read as {s.class_names[guess]}")
+            st.caption(f"{len(idx):,} test images (the same share of each class as the whole test set), coloured "
+                       "by their true class; hover a point to see its image, click it to see it large.")
             if method == "PCA":
-                (Zr, rr, ar), (Zh, rh, ah) = lab.pca_map(s.data_key, None, s), lab.pca_map(s.key, layer, s)
-                axes = [(f"PC 1 ({r[0]:.1%} of variance)", f"PC 2 ({r[1]:.1%})") for r in (rr, rh)]
+                st.write("PCA turns the points so that the first axis carries the most variance, the second the "
+                         "most of what is left; the map is the shadow of the points on those two axes.")
+                st.latex(r"X - \bar{x} = U \Sigma V^\top,\qquad Z = (X - \bar{x})\,V_{:,1:2},\qquad "
+                         r"\text{share}_k = \frac{\sigma_k^2}{\sum_j \sigma_j^2}")
             else:
-                (Zr, ar), (Zh, ah) = lab.tsne_map(s.data_key, None, s), lab.tsne_map(s.key, layer, s)
-                axes = [None, None]
-        except ValueError as err:  # e.g. a data set whose images are all alike
-            st.error(f"The map could not be made: {err}")
-            st.stop()
-        figure = fig.embedding_maps([Zr, Zh], ["Raw pixels (784 numbers)", names[layer].capitalize()],
-                                    s.labels[idx], s.class_names, ids=idx, art=fig.hover_art(s.images[idx]),
-                                    axis_titles=axes)
-        chart, side = st.columns([4, 1])
-        picked = chart.plotly_chart(figure, on_select="rerun", selection_mode="points", key=lab.LAB_POINT)
-        side.metric("Same class nearby: pixels", f"{ar:.0%}")
-        side.metric("Same class nearby: hidden", f"{ah:.0%}", delta=f"{ah - ar:+.0%}")
-        side.caption(f"Share of each point's {lab.NEIGHBOURS} nearest neighbours on the map that show its class.")
-        points = picked.selection.points if picked else []
-        if points and "customdata" in points[0]:
-            i = int(np.ravel(points[0]["customdata"])[0])
-            guess = int(lab.logits(s.key, s)[i].argmax())
-            side.image(s.images[i], width=112, clamp=True,
-                       caption=f"#{i}: a {s.class_names[s.labels[i]]}, read as {s.class_names[guess]}")
-        st.caption(f"{len(idx):,} test images (the same share of each class as the whole test set), coloured "
-                   "by their true class; hover a point to see its image, click it to see it large.")
-        if method == "PCA":
-            st.write("PCA turns the points so that the first axis carries the most variance, the second the "
-                     "most of what is left; the map is the shadow of the points on those two axes.")
-            st.latex(r"X - \bar{x} = U \Sigma V^\top,\qquad Z = (X - \bar{x})\,V_{:,1:2},\qquad "
-                     r"\text{share}_k = \frac{\sigma_k^2}{\sum_j \sigma_j^2}")
-        else:
-            st.write("t-SNE places the points so that each keeps its nearest neighbours: Gaussian neighbour "
-                     "probabilities p in the original space, heavy-tailed q on the map, moved to make q like p. "
-                     "Clusters mean something; distances between them little.")
-            st.latex(r"p_{j|i} = \frac{e^{-\|x_i - x_j\|^2 / 2\sigma_i^2}}{\sum_{k \ne i} e^{-\|x_i - x_k\|^2 / 2\sigma_i^2}},"
-                     r"\quad q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \ne l} (1 + \|y_k - y_l\|^2)^{-1}},"
-                     r"\quad \min_Y \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}")
+                st.write("t-SNE places the points so that each keeps its nearest neighbours: Gaussian neighbour "
+                         "probabilities p in the original space, heavy-tailed q on the map, moved to make q like p. "
+                         "Clusters mean something; distances between them little.")
+                st.latex(r"p_{j|i} = \frac{e^{-\|x_i - x_j\|^2 / 2\sigma_i^2}}{\sum_{k \ne i} e^{-\|x_i - x_k\|^2 / 2\sigma_i^2}},"
+                         r"\quad q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \ne l} (1 + \|y_k - y_l\|^2)^{-1}},"
+                         r"\quad \min_Y \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}")
 
-if neuron_tab.open:
-    with neuron_tab:
-        s = lab.choose_model()
-        names = lab.hidden_layer_names(s.model)
-        c = st.columns([2, 1, 2])
-        layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_unit_layer")
-        width = s.model.sizes[layer + 1]
-        unit = int(c[1].number_input(f"Unit (0 to {width - 1})", 0, width - 1, 0, key="lab_unit"))
-        scale = c[2].slider("Scale its output", 0.0, 3.0, 0.0, 0.25, key="lab_scale",
-                            help="0 switches the unit off; 1 leaves it as it is; 2 doubles what it passes on.")
-        left, right = st.columns([1, 2])
-        if layer == 0:
-            left.plotly_chart(fig.unit_weights_figure(neurons.incoming_weights(s.model, unit),
-                                                      f"Unit {unit}: incoming weights"), key="lab_weights")
-            left.caption("Red pixels excite the unit when inked, blue ones hold it back.")
-            left.latex(r"a_u = f\Big(\sum_{p=1}^{784} x_p W_{p,u} + b_u\Big)")
-        else:
-            left.info("Only first-layer units take pixels, so only their weights form a 28x28 picture.")
-        top, values = lab.top_images(s.key, layer, s)
-        right.markdown(f"**The {lab.TOP_IMAGES} test images that excite unit {unit} most** (its activation above each)")
-        right.plotly_chart(fig.top_images_figure(s.images[top[:, unit]], values[:, unit], top[:, unit]),
-                           key="lab_top")
-        edit = lab.edit_scores(s.key, layer, unit, float(scale), s)
-        m = st.columns(3)
-        m[0].metric("Test accuracy", f"{edit.accuracy_after:.2%}", f"{edit.accuracy_after - edit.accuracy_before:+.2%}")
-        m[1].metric("Before the edit", f"{edit.accuracy_before:.2%}")
-        m[2].metric("Predictions changed", f"{edit.predictions_changed:,}")
-        st.write(f"The edit is made on a copy: row {unit} of the next layer's weights, which carries this unit's "
-                 f"output on, is multiplied by {scale:g}.")
-        st.latex(r"z^{(l+1)} = \sum_{j \ne u} a_j W^{(l+1)}_{j,:} + s\, a_u W^{(l+1)}_{u,:} + b^{(l+1)}")
-        st.markdown("**How the confusion matrix changed** (images per cell; blue helps, red hurts)")
-        st.plotly_chart(fig.confusion_change_figure(edit.confusion_before, edit.confusion_after, s.class_names),
-                        key="lab_cm_change")
+    if neuron_tab.open:
+        with neuron_tab:
+            s = lab.choose_model()
+            names = lab.hidden_layer_names(s.model)
+            c = st.columns([2, 1, 2])
+            layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_unit_layer")
+            width = s.model.sizes[layer + 1]
+            unit = int(c[1].number_input(f"Unit (0 to {width - 1})", 0, width - 1, 0, key="lab_unit"))
+            scale = c[2].slider("Scale its output", 0.0, 3.0, 0.0, 0.25, key="lab_scale",
+                                help="0 switches the unit off; 1 leaves it as it is; 2 doubles what it passes on.")
+            left, right = st.columns([1, 2])
+            if layer == 0:
+                left.plotly_chart(fig.unit_weights_figure(neurons.incoming_weights(s.model, unit),
+                                                          f"Unit {unit}: incoming weights"), key="lab_weights")
+                left.caption("Red pixels excite the unit when inked, blue ones hold it back.")
+                left.latex(r"a_u = f\Big(\sum_{p=1}^{784} x_p W_{p,u} + b_u\Big)")
+            else:
+                left.info("Only first-layer units take pixels, so only their weights form a 28x28 picture.")
+            top, values = lab.top_images(s.key, layer, s)
+            right.markdown(f"**The {lab.TOP_IMAGES} test images that excite unit {unit} most** (its activation above each)")
+            right.plotly_chart(fig.top_images_figure(s.images[top[:, unit]], values[:, unit], top[:, unit]),
+                               key="lab_top")
+            edit = lab.edit_scores(s.key, layer, unit, float(scale), s)
+            m = st.columns(3)
+            m[0].metric("Test accuracy", f"{edit.accuracy_after:.2%}", f"{edit.accuracy_after - edit.accuracy_before:+.2%}")
+            m[1].metric("Before the edit", f"{edit.accuracy_before:.2%}")
+            m[2].metric("Predictions changed", f"{edit.predictions_changed:,}")
+            st.write(f"The edit is made on a copy: row {unit} of the next layer's weights, which carries this unit's "
+                     f"output on, is multiplied by {scale:g}.")
+            st.latex(r"z^{(l+1)} = \sum_{j \ne u} a_j W^{(l+1)}_{j,:} + s\, a_u W^{(l+1)}_{u,:} + b^{(l+1)}")
+            st.markdown("**How the confusion matrix changed** (images per cell; blue helps, red hurts)")
+            st.plotly_chart(fig.confusion_change_figure(edit.confusion_before, edit.confusion_after, s.class_names),
+                            key="lab_cm_change")
 
-if sure_tab.open:
-    with sure_tab:
-        s = lab.choose_model(hidden=False)
-        c = st.columns(2)
-        st.session_state.setdefault(lab.TEMPERATURE, 1.0)   # kept for the session, so the Draw page can
-        st.session_state.setdefault(lab.THRESHOLD, confidence.DEFAULT_THRESHOLD)  # answer the same way
-        T = c[0].select_slider("Softmax temperature T", TEMPERATURES, **state.bind(lab.TEMPERATURE))
-        tau = c[1].slider("Confidence threshold τ", 0.0, 1.0, step=0.01, **state.bind(lab.THRESHOLD),
-                          help=f"Under it the model answers \"{confidence.NOT_SURE_TEXT}\".")
-        c[0].latex(r"p_k = \frac{e^{z_k / T}}{\sum_j e^{z_j / T}}")
-        c[1].latex(r"\hat{y} = \begin{cases} \arg\max_k p_k & \text{if } \max_k p_k \ge \tau \\ "
-                   r"\text{not sure} & \text{otherwise} \end{cases}")
-        p = confidence.softmax(lab.logits(s.key, s), T)
-        curve = confidence.threshold_curve(p, s.labels)
-        answers = confidence.answer(p, tau)
-        sure = answers != confidence.NOT_SURE
-        m = st.columns(4)
-        m[0].metric("Coverage", f"{sure.mean():.1%}", help="Share of test images answered")
-        m[1].metric("Accuracy of the answers", f"{np.mean(answers[sure] == s.labels[sure]):.2%}" if sure.any() else "–")
-        m[2].metric("Not sure", f"{np.count_nonzero(~sure):,}")
-        m[3].metric("Accuracy answering all", f"{np.mean(p.argmax(axis=1) == s.labels):.2%}")
-        st.latex(r"\text{coverage}(\tau) = \frac{1}{n}\sum_i [c_i \ge \tau],\qquad "
-                 r"\text{accuracy}(\tau) = \frac{\sum_i [c_i \ge \tau][\hat{y}_i = y_i]}{\sum_i [c_i \ge \tau]},"
-                 r"\qquad c_i = \max_k p_{ik}")
-        left, right = st.columns(2)
-        left.plotly_chart(fig.threshold_figure(curve.thresholds, curve.coverage, curve.accuracy, tau), key="lab_tau")
-        right.plotly_chart(fig.confidence_histogram(p.max(axis=1), p.argmax(axis=1) == s.labels, tau), key="lab_hist")
-        st.write("Temperature never changes which class is on top, so answering everything scores the same at "
-                 "any T; it moves how sure the answers look, and so which ones fall under τ. Raising τ trades "
-                 "coverage for accuracy: the answers kept are the surer, and mostly the right, ones.")
-        unsure = np.flatnonzero(~sure)
-        unsure = unsure[np.argsort(p[unsure].max(axis=1))][:16]
-        if len(unsure):
-            st.markdown("**Least sure test images** (the two most probable classes above each)")
-            top2 = np.argsort(-p[unsure], axis=1)[:, :2]
-            titles = [f"{s.class_names[a]} {p[i, a]:.0%} / {s.class_names[b]} {p[i, b]:.0%}"
-                      for i, (a, b) in zip(unsure, top2)]
-            st.plotly_chart(image_grid(s.images[unsure], titles=titles, ids=unsure, cols=8), key="lab_unsure")
+    if sure_tab.open:
+        with sure_tab:
+            s = lab.choose_model(hidden=False)
+            c = st.columns(2)
+            st.session_state.setdefault(lab.TEMPERATURE, 1.0)   # kept for the session, so the Draw page can
+            st.session_state.setdefault(lab.THRESHOLD, confidence.DEFAULT_THRESHOLD)  # answer the same way
+            T = c[0].select_slider("Softmax temperature T", lab.TEMPERATURES, **state.bind(lab.TEMPERATURE))
+            tau = c[1].slider("Confidence threshold τ", 0.0, 1.0, step=0.01, **state.bind(lab.THRESHOLD),
+                              help=f"Under it the model answers \"{confidence.NOT_SURE_TEXT}\".")
+            c[0].latex(r"p_k = \frac{e^{z_k / T}}{\sum_j e^{z_j / T}}")
+            c[1].latex(r"\hat{y} = \begin{cases} \arg\max_k p_k & \text{if } \max_k p_k \ge \tau \\ "
+                       r"\text{not sure} & \text{otherwise} \end{cases}")
+            p = confidence.softmax(lab.logits(s.key, s), T)
+            curve = confidence.threshold_curve(p, s.labels)
+            answers = confidence.answer(p, tau)
+            sure = answers != confidence.NOT_SURE
+            m = st.columns(4)
+            m[0].metric("Coverage", f"{sure.mean():.1%}", help="Share of test images answered")
+            m[1].metric("Accuracy of the answers", f"{np.mean(answers[sure] == s.labels[sure]):.2%}" if sure.any() else "–")
+            m[2].metric("Not sure", f"{np.count_nonzero(~sure):,}")
+            m[3].metric("Accuracy answering all", f"{np.mean(p.argmax(axis=1) == s.labels):.2%}")
+            st.latex(r"\text{coverage}(\tau) = \frac{1}{n}\sum_i [c_i \ge \tau],\qquad "
+                     r"\text{accuracy}(\tau) = \frac{\sum_i [c_i \ge \tau][\hat{y}_i = y_i]}{\sum_i [c_i \ge \tau]},"
+                     r"\qquad c_i = \max_k p_{ik}")
+            left, right = st.columns(2)
+            left.plotly_chart(fig.threshold_figure(curve.thresholds, curve.coverage, curve.accuracy, tau), key="lab_tau")
+            right.plotly_chart(fig.confidence_histogram(p.max(axis=1), p.argmax(axis=1) == s.labels, tau), key="lab_hist")
+            st.write("Temperature never changes which class is on top, so answering everything scores the same at "
+                     "any T; it moves how sure the answers look, and so which ones fall under τ. Raising τ trades "
+                     "coverage for accuracy: the answers kept are the surer, and mostly the right, ones.")
+            unsure = np.flatnonzero(~sure)
+            unsure = unsure[np.argsort(p[unsure].max(axis=1))][:16]
+            if len(unsure):
+                st.markdown("**Least sure test images** (the two most probable classes above each)")
+                top2 = np.argsort(-p[unsure], axis=1)[:, :2]
+                titles = [f"{s.class_names[a]} {p[i, a]:.0%} / {s.class_names[b]} {p[i, b]:.0%}"
+                          for i, (a, b) in zip(unsure, top2)]
+                st.plotly_chart(image_grid(s.images[unsure], titles=titles, ids=unsure, cols=8), key="lab_unsure")
+
+
+tabs()

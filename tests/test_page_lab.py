@@ -180,3 +180,52 @@ def test_a_model_without_hidden_layer_or_from_another_data_set_is_explained(tab)
         assert metric(at, "Coverage")       # softmax and threshold need no hidden layer
     else:
         assert "no hidden layer" in at.info[0].value and not at.metric
+
+
+# --- the Lab's link: model, temperature and threshold (issue 16) ----------------------------------
+
+def test_the_confidence_settings_and_the_model_come_from_the_link_and_go_back_into_it():
+    model = init_mlp((784, 12, 10), rng=np.random.default_rng(0))
+    at = lab("Confidence", {TRAINED_MODEL: (model, {"dataset": "mnist"})},
+             query={"model": "ready", "temperature": "2", "threshold": "0.9"})
+    no_exception(at)
+    assert not at.warning
+    assert at.radio(key="lab_model").value == "Ready-trained model"     # not the visitor's, as the link says
+    assert at.select_slider(key="w_softmax_temperature").value == 2.0
+    assert at.slider(key="w_confidence_threshold").value == 0.9
+    assert percent(metric(at, "Accuracy answering all")) > 0.9          # the ready model's numbers
+    at.slider(key="w_confidence_threshold").set_value(0.75).run()
+    at.radio(key="lab_model").set_value("Your model from the Train page").run()
+    no_exception(at)
+    assert at.query_params["threshold"] == "0.75" and at.query_params["temperature"] == "2"
+    assert at.query_params["model"] == "trained"
+    assert percent(metric(at, "Accuracy answering all")) < 0.3         # ...and now the visitor's
+
+
+def test_a_plain_visit_puts_the_defaults_in_the_link_without_notes():
+    at = lab("Confidence")
+    no_exception(at)
+    assert not at.warning
+    assert at.query_params["model"] == "ready" and at.query_params["threshold"] == "0.5"
+    assert at.query_params["temperature"] == "1"
+
+
+def test_bad_lab_link_values_fall_back_with_a_note():
+    at = lab("Confidence", query={"model": "mine", "temperature": "7", "threshold": "1.5"})
+    notes = " ".join(w.value for w in at.warning)
+    for said in ("`model=mine`", "`temperature=7`", "`threshold=1.5`"):
+        assert said in notes
+    assert at.select_slider(key="w_softmax_temperature").value == 1.0
+    assert at.slider(key="w_confidence_threshold").value == 0.5
+    assert at.radio(key="lab_model").value == "Ready-trained model"
+    at = lab("Confidence", query={"threshold": "0.333"})                # off the slider's steps
+    assert "`threshold=0.333`" in at.warning[0].value and at.slider(key="w_confidence_threshold").value == 0.5
+
+
+def test_a_linked_model_this_session_does_not_have_is_said_once():
+    at = lab("Neuron lab", query={"model": "trained"})                  # a new session: no model from Train
+    [note] = [w.value for w in at.warning if "`model=trained`" in w.value]
+    assert "no model from the Train page" in note and "ready-trained model" in note
+    assert at.radio(key="lab_model").value == "Ready-trained model"
+    at.run()
+    assert not [w for w in at.warning if "model=" in w.value]           # said once, not at every rerun

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from mnistcore import data, embedding, neurons
+from mnistcore import confidence, data, embedding, neurons
 from mnistcore.config import TrainConfig
 from mnistcore.model import MLP
 from mnistcore.train import Trainer
@@ -24,11 +24,13 @@ from ui.data import current_dataset, dataset_key
 from ui.models import held_model, shipped_model
 
 # Session keys live in ui.state; these names are kept for the Lab's modules and tests.
-from ui.state import (LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_MODEL, LAB_POINT,  # noqa: E402,F401
-                      LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL)
+from ui.state import (LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_MODEL, LAB_MODEL_ASKED, LAB_POINT,  # noqa: E402,F401
+                      LAB_STUDIED, LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL)
 TAB = state.LAB_TAB
 TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")
 READY, TRAINED, LAB_RUN = "Ready-trained model", "Your model from the Train page", "The run on this page"
+MODEL_IDS = {TRAINED: "trained", LAB_RUN: "run", READY: "ready"}   # the link's model= values
+TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)   # the temperature slider's stops
 MAP_POINTS = 1000                # test images on a map (a stratified subsample; t-SNE is O(n^2))
 MIN_MAP_POINTS = 20              # fewer make no map worth the name (an uploaded set may be tiny)
 NEIGHBOURS = 5                   # k of the maps' same-class neighbour share
@@ -57,6 +59,66 @@ def link_notes(query: dict[str, str]) -> list[str]:
     if TAB in query and query[TAB] not in TABS:
         return [f"`{TAB}={query[TAB]}` in the link: expected one of {', '.join(TABS)}; using {TABS[0]}."]
     return []
+
+
+def _model(text: str) -> str:
+    names = {v: k for k, v in MODEL_IDS.items()}
+    if text not in names:
+        raise ValueError(f"{text!r} is not one of {', '.join(MODEL_IDS.values())}")
+    return names[text]
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if value not in TEMPERATURES:
+        raise ValueError(f"{text} is not one of the slider's {', '.join(f'{t:g}' for t in TEMPERATURES)}")
+    return value
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0 or round(value, 2) != value:   # the slider: 0 to 1 in steps of 0.01
+        raise ValueError(f"{text} is not a number from 0 to 1 in steps of 0.01")
+    return value
+
+
+def link_params() -> list[state.Param]:
+    """The Lab's settings kept in its link (the tab is the tabs' own lab= parameter)."""
+    return [state.Param("model", LAB_STUDIED, None, _model, to_url=MODEL_IDS.get,
+                        default_text="the first model there is (yours from the Train page, else the ready-trained one)"),
+            state.Param("temperature", TEMPERATURE, 1.0, _temperature, to_url="{:g}".format),
+            state.Param("threshold", THRESHOLD, confidence.DEFAULT_THRESHOLD, _threshold, to_url="{:g}".format)]
+
+
+def read_link() -> list[str]:
+    """Apply the link's model=, temperature= and threshold= once per session; notes for bad ones.
+
+    Each is read on its own, so a link as short as ``?threshold=0.9`` draws no "missing" notes.
+    The model a link asks for may not exist in this session (a model from the Train page in a new
+    session): ``choose_model`` says so when it falls back.
+    """
+    notes = []
+    for param in link_params():
+        first = f"lab:{param.name}" not in st.session_state.get(state.PARAMS_READ, set())
+        notes += state.read_params(f"lab:{param.name}", [param])
+        if first and param.name == "model" and st.session_state[LAB_STUDIED] is not None:
+            st.session_state[LAB_MODEL_ASKED] = st.session_state[LAB_STUDIED]
+    return notes
+
+
+def write_link() -> None:
+    """Mirror the Lab's settings into its link (the model once the page has chosen one)."""
+    state.write_params([p for p in link_params() if st.session_state.get(p.key) is not None])
+
+
+def _copy_model() -> None:
+    st.session_state[LAB_STUDIED] = st.session_state[LAB_MODEL]
 
 
 def model_key(model: MLP) -> str:
@@ -101,9 +163,15 @@ def choose_model(hidden: bool = True) -> Studied:
     trainer = st.session_state.get(LAB_TRAINER)
     options = ([TRAINED] if held is not None else []) + \
               ([LAB_RUN] if trainer is not None and trainer.step else []) + [READY]
-    if st.session_state.get(LAB_MODEL) not in options:
-        st.session_state[LAB_MODEL] = options[0]
-    choice = st.radio("Model to study", options, key=LAB_MODEL, horizontal=True)
+    asked = st.session_state.pop(LAB_MODEL_ASKED, None)
+    if asked is not None and asked not in options:
+        why = ("this session has no model from the Train page" if asked == TRAINED
+               else "no run has been trained on this page in this session")
+        state.show_notes([f"`model={MODEL_IDS[asked]}` in the link: {why}; using {options[0].lower()}."])
+    if st.session_state.get(LAB_STUDIED) not in options:
+        st.session_state[LAB_STUDIED] = options[0]
+    st.session_state[LAB_MODEL] = st.session_state[LAB_STUDIED]   # the radio shows the kept choice
+    choice = st.radio("Model to study", options, key=LAB_MODEL, horizontal=True, on_change=_copy_model)
     if choice == TRAINED:
         model = held.model
         if held.dataset and held.dataset != ds.name:

@@ -2,11 +2,18 @@
 
 The run is a ``ui.live_run.LiveRun`` in session state (``state.LAB_TRAINER``), the controller the
 Train page uses too; it holds the model and index arrays into the shared, read-only data set,
-never a copy of the images. Training happens in the script run, event by event, redrawing the
-charts as it goes. Pause is simply another click: Streamlit stops the running script at its next
-element and reruns, and the run, paused between two of its events with every point stored, goes
-on from exactly there the next time (the same numbers as an uninterrupted run). Changes of the
-learning rate and batch size follow the controller's one rule (``live_run.CHANGE_RULE``).
+never a copy of the images. Changes of the learning rate and batch size follow the controller's
+one rule (``live_run.CHANGE_RULE``).
+
+The section is an ``st.fragment``: a press of a button reruns it alone, not the page. "One more
+batch" trains its step before anything is drawn, so one fragment run shows it. Longer actions
+train in slices of ``SLICE_SECONDS``, each a fragment run that redraws the charts and asks for
+the next (``st.rerun(scope="fragment")``): a click inside a fragment does not interrupt the run
+under way but waits for it, so Pause is taken between two slices. Run this way or stopped
+between any two events (another page, Streamlit's header Stop), the run keeps every point and
+goes on from exactly there the next time (the same numbers as an uninterrupted run). In a full
+script run (a first visit; AppTest) a fragment cannot rerun itself, so the action trains to its
+end there, and any click interrupts it as Streamlit interrupts a script.
 """
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ import math
 import time
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mnistcore.config import OPTIMIZER_NAMES, TrainConfig
 from mnistcore.figures.training import learning_curves
@@ -29,6 +37,7 @@ LRS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 BATCHES = (16, 32, 64, 128, 256, 512)      # no full batch: it would copy the training set per visitor
 SIZES = (1000, 5000, 10_000, 20_000, 60_000)
 SLOW_SECONDS = 0.3                          # between two batches in slow motion
+SLICE_SECONDS = 0.3                         # training per fragment run: Pause waits at most this
 POINTS_PER_EPOCH = 10
 STATUS = {"ready": "ready to start", "stopped": "stopped", "paused": "paused"}  # LiveRun.status as said here
 # Widget keys (defined in ui.state with every other session key)
@@ -94,41 +103,73 @@ def _change() -> None:
     live.change(lr=float(st.session_state[W_NEW_LR]), batch_size=int(st.session_state[W_NEW_BATCH]))
 
 
-def _train(live: LiveRun, action: str, on_event) -> None:
-    """What one press of a button trains; slow motion sleeps between batches."""
+def _work(live: LiveRun, action: str) -> tuple[str, float]:
+    """What a press of `action` asks the run for: ("run", planned end), ("epoch", epoch to reach),
+    ("slow", batches), ("batch", 1). Kept between the slices that train it."""
+    if action == "epoch":
+        return "epoch", math.floor(live.epoch_fraction) + 1
     if action == "slow":
-        for k in range(int(st.session_state.get(W_SLOW_N, 20))):
+        return "slow", int(st.session_state.get(W_SLOW_N, 20))
+    return action, 1
+
+
+def _train(live: LiveRun, work: tuple[str, float], on_event, deadline: float | None = None) -> tuple | None:
+    """Train `work` (see _work) until it is done (None) or `deadline`: then the work left."""
+    kind, n = work
+    if kind == "slow":
+        for k in range(int(n)):
             if k:
                 time.sleep(SLOW_SECONDS)
             live.advance(steps=1, on_event=on_event)
             if not live.can_train:
-                return
-    else:
-        live.advance(on_event=on_event, **{"run": {}, "epoch": {"epochs": 1}, "batch": {"steps": 1}}[action])
+                return None
+            if deadline is not None and time.perf_counter() >= deadline and k + 1 < n:
+                return "slow", n - k - 1
+        return None
+    if kind == "batch":
+        live.advance(steps=1, on_event=on_event)
+        return None
+    if kind == "epoch" and live.epoch_fraction < n:
+        live.advance(epochs=1, on_event=on_event, deadline=deadline)
+        return work if live.can_train and live.epoch_fraction < n else None
+    if kind == "run":
+        live.advance(on_event=on_event, deadline=deadline)
+        done = not live.can_train or live.epoch_fraction >= live.planned
+        return None if done else work
+    return None
 
 
-def status_line(live: LiveRun) -> str:
+def _fragment_rerun() -> bool:
+    """True in a rerun of a fragment alone, where st.rerun(scope="fragment") may be called."""
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
+def status_line(live: LiveRun, going: bool = False) -> str:
+    """The run in one line; `going`: between two slices of an action, said as running."""
     test = [a for a in live.curve["test_accuracy"] if a is not None]
     acc = f" · test accuracy {test[-1]:.1%}" if test else ""
     where = live.where()
     return (f"**{where[0].upper() + where[1:]}** · step {live.step:,} · learning rate {live.lr:g} · "
-            f"batch size {live.trainer.batch_size}{acc} · {STATUS.get(live.status, live.status)}")
+            f"batch size {live.trainer.batch_size}{acc} · "
+            f"{'running' if going and live.can_train else STATUS.get(live.status, live.status)}")
 
 
-def draw(live: LiveRun, slots, n: int) -> None:
+def draw(live: LiveRun, slots, n: int, going: bool = False) -> None:
     """The status and both learning curves, in their placeholders (``n`` keeps element keys unique)."""
     # Within the first epoch the x axis follows the points (slow motion's first batches would be
     # a sliver of a 5-epoch axis); afterwards it spans the whole run so the chart fills in.
     fraction = live.epoch_fraction
     span = max(live.planned, math.ceil(fraction)) if fraction >= 1 else None
-    slots[0].markdown(status_line(live))
+    slots[0].markdown(status_line(live, going))
     for slot, metric in zip(slots[1:], ("loss", "accuracy")):
         slot.plotly_chart(learning_curves(live.curve, metric, epochs=span, changes=live.changes, height=320),
                           key=f"lab_curve_{metric}_{n}")
 
 
+@st.fragment
 def run_section() -> None:
-    """Everything of the "Control the run" tab."""
+    """Everything of the "Control the run" tab (a fragment: see the module's docstring)."""
     live: LiveRun | None = st.session_state.get(LAB_TRAINER)
     ds = current_dataset()
     if live is not None and st.session_state.get(LAB_DATASET) != dataset_key(ds):
@@ -142,6 +183,10 @@ def run_section() -> None:
         return
 
     action = st.session_state.pop(LAB_ACTION, None)
+    work = _work(live, action) if isinstance(action, str) else action   # a click, or the rest of one
+    if work is not None and work[0] == "batch":   # one step: trained before anything is drawn
+        live.advance(steps=1)
+        work = None
     done = live.epoch >= live.planned
     dead = not live.can_train
     c = st.columns([1, 1, 1.3, 1.3, 1.2, 1.6])
@@ -173,14 +218,19 @@ def run_section() -> None:
     left, right = st.columns(2)
     slots = (status, left.empty(), right.empty())
     drawn = [0]
-    draw(live, slots, 0)
-    if action is not None:
+    draw(live, slots, 0, going=work is not None)
+    if work is not None:
         def on_event(event: Progress) -> None:   # every point is stored before this draws it
             drawn[0] += 1
             draw(live, slots, drawn[0])
         step0 = live.step   # after Streamlit's header Stop mid-training: redraw, showing the run paused
-        redraw_once(lambda: live.step != step0 and live.status != "running")
-        _train(live, action, on_event)
-        st.rerun()  # the buttons above were drawn for the state before this training: redraw them
+        redraw_once(lambda: live.step != step0 and live.status != "running"
+                    and st.session_state.get(LAB_ACTION) is None)   # (not between two slices)
+        sliced = _fragment_rerun()
+        left = _train(live, work, on_event, time.perf_counter() + SLICE_SECONDS if sliced else None)
+        if left is not None:
+            st.session_state[LAB_ACTION] = left   # the next slice; a Pause pressed meanwhile clears it
+        # The buttons above were drawn for the state before this training: redraw them.
+        st.rerun(scope="fragment" if sliced else "app")
     if live.status == "diverged":
         st.error(f"The run diverged: {live.message}. Start a new run with a smaller learning rate.")

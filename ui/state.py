@@ -69,10 +69,13 @@ OS_DRAWN = "os_drawn"            # Draw page: the last drawing as the network sa
 
 # Lab page (ui/lab.py, ui/lab_run.py, pages/lab.py)
 LAB_TRAINER = "lab_trainer"      # ui.live_run.LiveRun controlled on the Lab page (its curve, its model)
-LAB_ACTION = "lab_action"        # what the run does in this script run: "run", "batch", "epoch", "slow"
+LAB_ACTION = "lab_action"        # what the run does in this script run: "run", "batch", "epoch", "slow",
+                                 # or between two slices the work left of one (ui.lab_run._work)
 LAB_ERROR = "lab_error"          # why the last New run was refused (shown once)
 LAB_DATASET = "lab_dataset"      # dataset_key of the data set the Lab run trains on
-LAB_MODEL = "lab_model"          # which model the page studies (radio)
+LAB_MODEL = "lab_model"          # the "Model to study" radio's widget key (seeded from LAB_STUDIED)
+LAB_STUDIED = "lab_studied"      # which model the page studies (ui.lab.READY, TRAINED, LAB_RUN; None: the first)
+LAB_MODEL_ASKED = "lab_model_asked"  # the model a link asked for, until the page has it or says why not
 LAB_POINT = "lab_point"          # the hidden-layer map's click selection
 LAB_TAB = "lab"                  # the Lab tabs' key, bound to the link's lab= parameter
 TEMPERATURE = "softmax_temperature"     # float T: the visitor's softmax temperature (Lab; Draw may read it)
