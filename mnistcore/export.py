@@ -173,7 +173,7 @@ for epoch in range(1, EPOCHS + 1):
         delta = z
         for l in range(len(W) - 1, -1, -1):            # backward, updating each layer once its delta is passed on
             dW = inputs[l].T @ delta
-            db = np.ones(len(delta), DTYPE) @ delta     # the sum over the batch, as one product
+            db = np.sum(delta, axis=0)                  # the sum over the batch
             if L2:
                 dW += (L2 * ETA) * W[l]
             if l:
