@@ -1,8 +1,9 @@
 """Every page's layout at laptop (1400x1000) and phone (390x844) size, measured in the DOM.
 
 For each page of app.py's navigation and each size: no two sibling blocks overlap (widgets,
-labels, charts, tabs: the children of every Streamlit vertical or horizontal block), Plotly's
-toolbar does not cover a legend and its Play buttons do not cover its slider, nothing is cut off
+labels, charts, tabs: the children of every Streamlit vertical or horizontal block), within a
+chart no caption, note, title or legend covers another, Plotly's toolbar does not cover a legend
+and its Play buttons do not cover its slider, nothing is cut off
 horizontally (the page and the main block do not scroll sideways, no widget label, tab or
 formula is wider than its box; Streamlit cuts a long label with an ellipsis), and the Draw
 canvas fits the width. Each view is saved as a screenshot in /tmp/shots/ for a person to look at.
@@ -59,6 +60,15 @@ MEASURE = """(slack) => {
     if (bar && legend && visible(bar) && getComputedStyle(bar).opacity !== '0') {
       const o = overlap(bar.getBoundingClientRect(), legend.getBoundingClientRect());
       if (o) problems.push(`chart "${title}": toolbar over the legend`);
+    }
+    // texts drawn in the chart (annotations: captions, notes, subplot titles; the title; the legend)
+    const texts = [...plot.querySelectorAll('g.annotation, .gtitle, g.legend')]
+      .filter((t) => t.getBoundingClientRect().width > 0 && (t.textContent || '').trim());
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = i + 1; j < texts.length; j++) {
+        if (overlap(texts[i].getBoundingClientRect(), texts[j].getBoundingClientRect()))
+          problems.push(`chart "${title}": "${texts[i].textContent.slice(0, 30)}" over "${texts[j].textContent.slice(0, 30)}"`);
+      }
     }
     for (const menu of plot.querySelectorAll('g.updatemenu-container')) {
       for (const slider of plot.querySelectorAll('g.slider-container')) {
