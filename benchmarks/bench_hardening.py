@@ -2,7 +2,7 @@
 
 For every case the input is written to a temporary file first; a new Python process imports
 mnistcore, reads the file's bytes (as an upload arrives: in memory), and only then runs the
-reader. It prints, per case: the input's size, what came out (refused, with the start of the
+reader (or, for the demo limits, checks a run's config and trains it if allowed). It prints, per case: the input's size, what came out (refused, with the start of the
 message, or accepted), the Python peak (tracemalloc: NumPy buffers and every Python object) and
 the resident-memory peak above the process's size just before the call (VmHWM after resetting
 it through /proc/self/clear_refs, Linux; so also Pillow's and zlib's C buffers).
@@ -49,9 +49,22 @@ def picture(blob):           # what the Draw page does with an upload
 def canvas(blob):            # ... and with the canvas's PNG
     predict_image(model, canvas_image(blob))
 
+def run(blob):               # what the Train page does with a config: check the limits, then train
+    import json
+    from mnistcore.config import TrainConfig
+    from mnistcore.train import Trainer
+    from ui import limits
+    config = TrainConfig.from_dict(json.loads(blob))
+    refused = limits.problems(config, len(ds.y_train), limits.Limits())
+    if refused:
+        raise ValueError(refused[0])
+    for _ in Trainer(config, ds).run():
+        pass
+
 readers = {{"upload": lambda blob: data.read_upload(blob, {name!r}), "model": load_model,
-           "picture": picture, "canvas": canvas}}
+           "picture": picture, "canvas": canvas, "run": run}}
 blob = open({path!r}, "rb").read()
+ds = data.load("mnist") if {reader!r} == "run" else None   # shared by all visitors: not the run's
 
 def kib(field):              # a line of /proc/self/status, in KiB
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field))
@@ -90,6 +103,7 @@ def cases(scale: int):
     side = 4096 // (1 if scale == 1 else 3)
     noise = np.random.default_rng(0).integers(0, 256, (side, side, 4), np.uint8)
     noise[..., 3] = 255
+    noise[side // 4:3 * side // 4, 2 * side // 5:3 * side // 5, :3] = 255   # a stroke: a digit to read
     from mnistcore import data  # the MNIST rows for the accepted CSV
     x = data.read_idx(ROOT / "mnistcore/datasets/mnist/train-images-idx3-ubyte.gz")[: 60000 // scale]
     y = data.read_idx(ROOT / "mnistcore/datasets/mnist/train-labels-idx1-ubyte.gz")[: 60000 // scale]
@@ -116,6 +130,21 @@ def cases(scale: int):
     yield ("metadata", "meta with every field of the wrong type", "model", "",
            model_with_meta({"format": "mnistcore-mlp", "version": 1, "sizes": [784, 10], "activation": ["relu"],
                             "loss": {"ce": 1}, "class_names": list(range(10)), "config": "x"}))
+    yield from run_cases()
+
+
+def run_cases():
+    """Demo limits (issue 19): the runs the limits refuse and the largest full batch they accept."""
+    from mnistcore.config import TrainConfig
+    from mnistcore.cost import run_cost
+    from ui import limits
+    wide = TrainConfig(hidden=(1024,) * 3, batch_size=0, epochs=1)
+    accepted, _ = limits.fit(wide, 60_000, limits.Limits())
+    for label, config in (("full batch, 3x1024, 60,000 images", wide),
+                          ("batch 2, 3x1024, 300 epochs", wide.replace(batch_size=2, epochs=300)),
+                          (f"largest full batch accepted: 3x1024, {accepted.train_size:,} images", accepted)):
+        estimate = run_cost(config, 60_000).peak_mb
+        yield ("limits", f"{label} (est. {estimate:,.0f} MB)", "run", "", json.dumps(config.to_dict()).encode())
 
 
 def main() -> None:

@@ -81,7 +81,9 @@ def load_image(data: bytes) -> np.ndarray:
         return np.clip(np.nan_to_num(a / top), 0.0, 1.0).astype(np.float32)
     has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
     mode = "RGBA" if has_alpha else ("L" if img.mode in ("1", "L") else "RGB")
-    return np.asarray(img.convert(mode), dtype=np.uint8)
+    if img.mode != mode:   # (converting to its own mode would copy all the pixels once more)
+        img = img.convert(mode)
+    return np.asarray(img, dtype=np.uint8)
 
 
 def canvas_image(png: bytes | None) -> np.ndarray | None:
@@ -110,6 +112,7 @@ def display_image(image: np.ndarray, side: int = DISPLAY_SIDE) -> np.ndarray:
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or 0 in a.shape[:2]:
         raise ValueError(f"expected a picture of shape (h, w), (h, w, 3) or (h, w, 4), got {a.shape}")
     _check_size(a.shape[1], a.shape[0])
+    a = _shrink(a)   # block means first: a 16-Mpixel picture is never copied whole for the resize
     if a.dtype != np.uint8:
         if a.dtype.kind != "f" or a.ndim != 2:
             raise ValueError(f"expected uint8 pixels or grey floats in [0, 1], got {a.dtype} {a.shape}")
@@ -169,7 +172,8 @@ def ink_map(image: np.ndarray) -> np.ndarray:
     Raises EmptyImageError if the image has no ink (flat, or too little of it).
     """
     gray = _gray(image)
-    h, w = gray.shape
+    h, w = np.shape(image)[:2]                 # as given: the messages speak of the picture sent
+    per_pixel = h * w / gray.size             # picture pixels per pixel of gray (1, or k x k shrunk)
     border = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
     bg = float(np.median(border))
     # Light ink on dark (MNIST, the canvas) when the border is dark, else dark ink on light.
@@ -185,7 +189,7 @@ def ink_map(image: np.ndarray) -> np.ndarray:
             f"need {MIN_CONTRAST}); draw or upload a digit"
         )
     ink /= np.float32(contrast)
-    total = float(ink.sum(dtype=np.float64))
+    total = float(ink.sum(dtype=np.float64)) * per_pixel
     if total < max(1.0, MIN_INK * h * w):
         raise EmptyImageError(
             f"no digit found: only {total:.1f} pixels' worth of ink in a {w}x{h} image "
@@ -252,7 +256,7 @@ def _gray(image: np.ndarray) -> np.ndarray:
 
 def _shrink(image: np.ndarray) -> np.ndarray:
     """``image`` with each k x k block averaged (k the smallest whole factor that brings its longer
-    side to ``side`` or less), same dtype and channels; as it is when already small enough.
+    side to ``WORK_SIDE`` or less), same dtype and channels; as it is when already small enough.
 
     uint8 pictures and float grey only (what ``load_image`` returns); Pillow reads a contiguous
     uint8 array in place (``frombuffer``), so the only full-size copy is RGBA's premultiplied one.
