@@ -207,3 +207,27 @@ def test_shrinking_keeps_small_pictures_and_dtypes_as_they_are():
                   _digit(1500, "RGB")[..., 0].astype(np.float32) / 255):
         out = preprocess._shrink(image)
         assert out.shape[:2] == (500, 500) and out.dtype == image.dtype and out.shape[2:] == image.shape[2:]
+
+
+# --- a batch size changed while a run trains ------------------------------------------------------
+
+def test_a_live_change_to_batch_size_2_past_the_work_limit_is_refused_and_a_fine_one_taken():
+    """Bare mode (no script run): st.session_state is a plain store, enough for the rule."""
+    import streamlit as st
+    from ui import training as tr
+    from ui.live_run import LiveRun
+    from ui.training.runs import apply_live_changes
+    ds = data.load("mnist")
+    config = TrainConfig(hidden=(1024, 1024), batch_size=256, epochs=30, train_size=20_000)
+    limits = lim.Limits()
+    assert lim.problems(config, N_TRAIN, limits) == []
+    run = tr.ActiveRun(1, LiveRun(config, ds), "mnist", tuple("0123456789"), "fresh weights")
+    st.session_state[tr.key("lr")] = config.lr
+    st.session_state[tr.key("batch_size")] = 2                     # 30 epochs of 10,000 steps: far too much
+    apply_live_changes(run, limits)
+    assert run.live.batch_size == 256 and st.session_state[tr.key("batch_size")] == 256
+    [(level, note)] = st.session_state.pop(state.TR_NOTES)
+    assert level == "warning" and "MNIST_MAX_RUN_WORK" in note
+    st.session_state[tr.key("batch_size")] = 512
+    apply_live_changes(run, limits)
+    assert run.live.batch_size == 512 and state.TR_NOTES not in st.session_state
