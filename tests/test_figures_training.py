@@ -184,7 +184,7 @@ def test_per_class_figure_marks_the_weakest_class_and_stops_at_100_percent():
     assert bars.marker.color[1] != bars.marker.color[0] == bars.marker.color[3]
     assert fig.layout.yaxis.range[0] <= 0.8
     assert fig.layout.yaxis.range[1] == 1.0                         # never 104%
-    assert bars.textposition == "inside"                            # labels need no room above 100%
+    assert bars.textposition == "outside" and bars.cliponaxis is False   # a 100% bar's label sits in the margin
 
 
 def test_mistakes_figure_captions_true_and_predicted_class():

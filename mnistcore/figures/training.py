@@ -277,7 +277,8 @@ def per_class_figure(accuracy: np.ndarray, class_names: Sequence[str], height: i
     """Bars of each class's accuracy (recall), shape (k,); the weakest class in another colour.
 
     The axis ends at 100% (nothing is more than all right); it starts a little under the weakest
-    class so the differences show, and each bar carries its value inside its top.
+    class so the differences show; each bar's value is written above it (in the top margin for a
+    bar at 100%, since the chart does not clip its texts).
     """
     accuracy = np.asarray(accuracy, dtype=float)
     names = [str(c) for c in class_names][:len(accuracy)]
@@ -289,10 +290,10 @@ def per_class_figure(accuracy: np.ndarray, class_names: Sequence[str], height: i
     low = max(0.0, math.floor((finite.min() if finite.size else 0.0) * 20) / 20 - 0.05)
     fig = go.Figure(go.Bar(
         x=names, y=accuracy, marker_color=colours, text=[f"{a:.1%}" if math.isfinite(a) else "n/a" for a in accuracy],
-        textposition="inside", insidetextanchor="end", textangle=0, insidetextfont=dict(color="white"),
+        textposition="outside", cliponaxis=False, textfont=dict(size=11),   # in the margin above 100%
         hovertemplate="class %{x}: %{y:.2%} right<extra></extra>",
     ))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=36, b=10), uniformtext=dict(minsize=9, mode="show"),
                       xaxis=dict(title="true class", type="category"),
                       yaxis=dict(title="accuracy", tickformat=".0%", range=[low, 1.0]))
     return fig
