@@ -32,9 +32,6 @@ def show_tabs() -> None:
 
     if run_tab.open:
         with run_tab:
-            st.write("Each press of a button takes gradient steps on mini-batches B of the training images; "
-                     "an epoch is one pass over all of them.")
-            st.latex(r"\theta \leftarrow \theta - \eta\, \nabla_\theta \frac{1}{|B|}\sum_{i \in B} L(x_i, y_i; \theta)")
             run_section()
 
     if map_tab.open:
@@ -74,18 +71,10 @@ def show_tabs() -> None:
                            caption=f"#{i}: a {s.class_names[s.labels[i]]}, read as {s.class_names[guess]}")
             st.caption(f"{len(idx):,} test images (the same share of each class as the whole test set), coloured "
                        "by their true class; hover a point to see its image, click it to see it large.")
-            if method == "PCA":
-                st.write("PCA turns the points so that the first axis carries the most variance, the second the "
-                         "most of what is left; the map is the shadow of the points on those two axes.")
-                st.latex(r"X - \bar{x} = U \Sigma V^\top,\qquad Z = (X - \bar{x})\,V_{:,1:2},\qquad "
-                         r"\text{share}_k = \frac{\sigma_k^2}{\sum_j \sigma_j^2}")
-            else:
-                st.write("t-SNE places the points so that each keeps its nearest neighbours: Gaussian neighbour "
-                         "probabilities p in the original space, heavy-tailed q on the map, moved to make q like p. "
-                         "Clusters mean something; distances between them little.")
-                st.latex(r"p_{j|i} = \frac{e^{-\|x_i - x_j\|^2 / 2\sigma_i^2}}{\sum_{k \ne i} e^{-\|x_i - x_k\|^2 / 2\sigma_i^2}},"
-                         r"\quad q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \ne l} (1 + \|y_k - y_l\|^2)^{-1}},"
-                         r"\quad \min_Y \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}")
+            st.caption("**Try this:** compare the two maps' *same class nearby*, switch to t-SNE, then study "
+                       "the run of the first tab after a few batches against the ready-trained model.")
+            with st.expander(f"How {method} makes the map"):
+                lab.map_maths(method, len(idx))
 
     if neuron_tab.open:
         with neuron_tab:
@@ -102,7 +91,6 @@ def show_tabs() -> None:
                 left.plotly_chart(fig.unit_weights_figure(neurons.incoming_weights(s.model, unit),
                                                           f"Unit {unit}: incoming weights"), key="lab_weights")
                 left.caption("Red pixels excite the unit when inked, blue ones hold it back.")
-                left.latex(r"a_u = f\Big(\sum_{p=1}^{784} x_p W_{p,u} + b_u\Big)")
             else:
                 left.info("Only first-layer units take pixels, so only their weights form a 28x28 picture.")
             top, values = lab.top_images(s.key, layer, s)
@@ -114,12 +102,16 @@ def show_tabs() -> None:
             m[0].metric("Test accuracy", f"{edit.accuracy_after:.2%}", f"{edit.accuracy_after - edit.accuracy_before:+.2%}")
             m[1].metric("Before the edit", f"{edit.accuracy_before:.2%}")
             m[2].metric("Predictions changed", f"{edit.predictions_changed:,}")
-            st.write(f"The edit is made on a copy: row {unit} of the next layer's weights, which carries this unit's "
-                     f"output on, is multiplied by {scale:g}.")
-            st.latex(r"z^{(l+1)} = \sum_{j \ne u} a_j W^{(l+1)}_{j,:} + s\, a_u W^{(l+1)}_{u,:} + b^{(l+1)}")
             st.markdown("**How the confusion matrix changed** (images per cell; blue helps, red hurts)")
             st.plotly_chart(fig.confusion_change_figure(edit.confusion_before, edit.confusion_after, s.class_names),
                             key="lab_cm_change")
+            st.caption("**Try this:** find a unit whose top images are all one digit, scale it to 0 and look at "
+                       "that digit's row.")
+            with st.expander("The maths of the edit"):
+                st.write(f"The edit is made on a copy: row {unit} of the next layer's weights, which carries this "
+                         f"unit's output on, is multiplied by s = {scale:g}.")
+                st.latex(r"a_u = f\Big(\sum_{p} a^{(l)}_p W_{p,u} + b_u\Big), \qquad "
+                         r"z^{(l+1)} = \sum_{j \ne u} a_j W^{(l+1)}_{j,:} + s\, a_u W^{(l+1)}_{u,:} + b^{(l+1)}")
 
     if sure_tab.open:
         with sure_tab:
@@ -130,9 +122,6 @@ def show_tabs() -> None:
             T = c[0].select_slider("Softmax temperature T", lab.TEMPERATURES, **state.bind(lab.TEMPERATURE))
             tau = c[1].slider("Confidence threshold τ", 0.0, 1.0, step=0.01, **state.bind(lab.THRESHOLD),
                               help=f"Under it the model answers \"{confidence.NOT_SURE_TEXT}\".")
-            c[0].latex(r"p_k = \frac{e^{z_k / T}}{\sum_j e^{z_j / T}}")
-            c[1].latex(r"\hat{y} = \begin{cases} \arg\max_k p_k & \text{if } \max_k p_k \ge \tau \\ "
-                       r"\text{not sure} & \text{otherwise} \end{cases}")
             p = confidence.softmax(lab.logits(s.key, s), T)
             curve = confidence.threshold_curve(p, s.labels)
             answers = confidence.answer(p, tau)
@@ -142,15 +131,20 @@ def show_tabs() -> None:
             m[1].metric("Accuracy of the answers", f"{np.mean(answers[sure] == s.labels[sure]):.2%}" if sure.any() else "–")
             m[2].metric("Not sure", f"{np.count_nonzero(~sure):,}")
             m[3].metric("Accuracy answering all", f"{np.mean(p.argmax(axis=1) == s.labels):.2%}")
-            st.latex(r"\text{coverage}(\tau) = \frac{1}{n}\sum_i [c_i \ge \tau],\qquad "
-                     r"\text{accuracy}(\tau) = \frac{\sum_i [c_i \ge \tau][\hat{y}_i = y_i]}{\sum_i [c_i \ge \tau]},"
-                     r"\qquad c_i = \max_k p_{ik}")
             left, right = st.columns(2)
             left.plotly_chart(fig.threshold_figure(curve.thresholds, curve.coverage, curve.accuracy, tau), key="lab_tau")
             right.plotly_chart(fig.confidence_histogram(p.max(axis=1), p.argmax(axis=1) == s.labels, tau), key="lab_hist")
-            st.write("Temperature never changes which class is on top, so answering everything scores the same at "
-                     "any T; it moves how sure the answers look, and so which ones fall under τ. Raising τ trades "
-                     "coverage for accuracy: the answers kept are the surer, and mostly the right, ones.")
+            st.caption("**Try this:** raise τ until the accuracy of the answers passes 99%, and see how many "
+                       "images that leaves unanswered; then change T.")
+            with st.expander("The formulas: temperature, threshold, coverage"):
+                st.write("Temperature never changes which class is on top, so answering everything scores the "
+                         "same at any T; it moves how sure the answers look, and so which ones fall under τ. "
+                         "Raising τ trades coverage for accuracy: the answers kept are the surer ones.")
+                st.latex(r"p_k = \frac{e^{z_k / T}}{\sum_j e^{z_j / T}}, \qquad \hat{y} = \begin{cases} "
+                         r"\arg\max_k p_k & \text{if } c = \max_k p_k \ge \tau \\ \text{not sure} & "
+                         r"\text{otherwise} \end{cases}")
+                st.latex(r"\text{coverage}(\tau) = \frac{1}{n}\sum_i [c_i \ge \tau],\qquad "
+                         r"\text{accuracy}(\tau) = \frac{\sum_i [c_i \ge \tau][\hat{y}_i = y_i]}{\sum_i [c_i \ge \tau]}")
             unsure = np.flatnonzero(~sure)
             unsure = unsure[np.argsort(p[unsure].max(axis=1))][:16]
             if len(unsure):

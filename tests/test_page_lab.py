@@ -6,6 +6,7 @@ t-SNE is left to tests/test_embedding.py (a map takes seconds); here the maps ar
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ from streamlit.testing.v1 import AppTest
 from appserver import open_app
 from mnistcore import data, neurons
 from mnistcore.model import init_mlp
+from mnistcore.optimizers import SGD, Adam
+from mnistcore.options import OPTIONS
 from mnistcore.predict import load_shipped_model
 from ui.lab import LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL
 from ui.state import DATASET, UPLOAD, UPLOADED
@@ -106,6 +109,24 @@ def test_run_steps_pauses_and_marks_a_learning_rate_change():
     assert "Epoch 2.03, past the 2 planned" in line and "of 2" not in line
 
 
+def test_the_run_tab_shows_the_update_its_own_optimizer_computes():
+    """Issue 15: not the plain-SGD update whatever the run's optimizer: the options table's formula of
+    the optimizer chosen (before a run) and of the run's (after), on its batch gradient."""
+    def shown(at, tex: str) -> bool:   # written a statement a line (ui.training.widgets.formula)
+        return any(all(p.strip().rstrip(",") in e.value for p in re.split(r"\\q?quad", tex)) for e in at.latex)
+
+    at = lab()
+    assert shown(at, SGD.formula) and not shown(at, Adam.formula)
+    assert at.selectbox(key="lab_w_opt").format_func("adam") == "Adam"      # plain names, not "adam"
+    at.selectbox(key="lab_w_opt").set_value("adam")
+    at.selectbox(key="lab_w_size").set_value(1000)
+    at = click(at, "New run")
+    no_exception(at)
+    assert at.session_state[LAB_TRAINER].config.optimizer == "adam"
+    assert shown(at, Adam.formula) and not shown(at, SGD.formula) and shown(at, OPTIONS["batch_size"].formula)
+    assert any("optimizer, Adam, updates every weight" in c.value and "B = 64" in c.value for c in at.caption)
+
+
 def test_threshold_trades_coverage_for_accuracy():
     at = lab("Confidence")
     at.slider(key="w_confidence_threshold").set_value(0.0).run()
@@ -175,7 +196,7 @@ def test_a_model_without_hidden_layer_or_from_another_data_set_is_explained(tab)
     model = init_mlp((784, 10), rng=np.random.default_rng(0))   # inputs straight to outputs
     at = lab(tab, {TRAINED_MODEL: (model, {"dataset": "fashion"})})
     no_exception(at)
-    assert "learned from fashion" in at.warning[0].value
+    assert "learned from Fashion-MNIST; here it looks at MNIST images" in at.warning[0].value   # plain names
     if tab == "Confidence":
         assert metric(at, "Coverage")       # softmax and threshold need no hidden layer
     else:

@@ -21,6 +21,7 @@ from mnistcore.model import MLP
 from mnistcore.train import Trainer
 from ui import state
 from ui.data import current_dataset, dataset_key
+from ui.data import label as data_label
 from ui.models import held_model, shipped_model
 
 # Session keys live in ui.state; these names are kept for the Lab's modules and tests.
@@ -175,7 +176,8 @@ def choose_model(hidden: bool = True) -> Studied:
     if choice == TRAINED:
         model = held.model
         if held.dataset and held.dataset != ds.name:
-            st.warning(f"This model learned from {held.dataset}; here it looks at {ds.name} images.")
+            st.warning(f"This model learned from {data_label(held.dataset)}; here it looks at {data_label(ds.name)} "
+                       "images.")
     elif choice == LAB_RUN:
         model = trainer.model
     else:
@@ -188,7 +190,7 @@ def choose_model(hidden: bool = True) -> Studied:
             st.info(note, icon=":material/info:")
         if ds.name != "mnist":
             st.warning("The ready-trained model learned MNIST digits; here it looks at "
-                       f"{ds.name} images. Train a model on this data set for a fair picture.")
+                       f"{data_label(ds.name)} images. Train a model on this data set for a fair picture.")
     if hidden and len(model.W) < 2:
         st.info("This model has no hidden layer: its inputs go straight to the outputs.")
         st.stop()
@@ -244,9 +246,30 @@ def pca_map(key: str, layer: int | None, _s: Studied) -> tuple[np.ndarray, np.nd
 def tsne_map(key: str, layer: int | None, _s: Studied) -> tuple[np.ndarray, float]:
     """(t-SNE map of the map points (MAP_POINTS, 2), neighbour agreement)."""
     idx = map_indices(_s)
-    perplexity = min(30.0, (len(idx) - 1) / 3)  # a few hundred points or more: the usual 30
-    Y = embedding.tsne(_points(_s, layer, idx), perplexity, n_iter=TSNE_ITERATIONS, exaggeration_iter=125)
+    Y = embedding.tsne(_points(_s, layer, idx), perplexity(len(idx)), n_iter=TSNE_ITERATIONS, exaggeration_iter=125)
     return Y, embedding.neighbour_agreement(Y, _s.labels[idx], NEIGHBOURS)
+
+
+def perplexity(n: int) -> float:
+    """t-SNE's perplexity for a map of `n` points: the usual 30 for a few hundred points or more."""
+    return min(30.0, (n - 1) / 3)
+
+
+def map_maths(method: str, n: int) -> None:
+    """How the map of `n` points is made by `method` ("PCA" or "t-SNE"): words and formulas."""
+    if method == "PCA":
+        st.write("PCA turns the points so that the first axis carries the most variance, the second the most of "
+                 "what is left; the map is the shadow of the points on those two axes.")
+        st.latex(r"X - \bar{x} = U \Sigma V^\top,\qquad Z = (X - \bar{x})\,V_{:,1:2},\qquad "
+                 r"\text{share}_k = \frac{\sigma_k^2}{\sum_j \sigma_j^2}")
+        return
+    st.write("t-SNE places the points so that each keeps its nearest neighbours: Gaussian neighbour "
+             "probabilities p in the original space, heavy-tailed q on the map, moved to make q like p. "
+             "Clusters mean something; distances between them little. Each σ_i is chosen so that point i has "
+             f"a perplexity of {perplexity(n):g}: roughly, it keeps about that many neighbours in view.")
+    st.latex(r"p_{j|i} = \frac{e^{-\|x_i - x_j\|^2 / 2\sigma_i^2}}{\sum_{k \ne i} e^{-\|x_i - x_k\|^2 / 2\sigma_i^2}},"
+             r"\quad q_{ij} = \frac{(1 + \|y_i - y_j\|^2)^{-1}}{\sum_{k \ne l} (1 + \|y_k - y_l\|^2)^{-1}},"
+             r"\quad \min_Y \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}")
 
 
 @st.cache_data(max_entries=16, show_spinner="Finding what excites each unit ...")

@@ -23,7 +23,8 @@ import time
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from mnistcore.config import OPTIMIZER_NAMES, TrainConfig
+from mnistcore.config import TrainConfig
+from mnistcore.options import OPTIONS
 from mnistcore.figures.training import learning_curves
 from mnistcore.train import Progress
 from ui import limits, state
@@ -31,6 +32,7 @@ from ui.data import current_dataset, dataset_key
 from ui.header_stop import redraw_once
 from ui.live_run import CHANGE_RULE, LiveRun
 from ui.state import LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_TRAINER
+from ui.training.widgets import _help, formula, optimizer_formula
 
 WIDTHS = (16, 32, 64, 128, 256)
 LRS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -52,13 +54,17 @@ def new_run_form() -> None:
     lim = limits.load()
     cols = st.columns(7)
     widths = [w for w in WIDTHS if w <= lim.max_width] or [lim.max_width]
-    cols[0].selectbox("Hidden units", widths, index=widths.index(64) if 64 in widths else 0, key=W_WIDTH)
-    cols[1].selectbox("Optimizer", OPTIMIZER_NAMES, key=W_OPT)
-    cols[2].select_slider("Learning rate", LRS, value=0.1, key=W_LR)
-    cols[3].selectbox("Batch size", BATCHES, index=BATCHES.index(64), key=W_BATCH)
-    cols[4].selectbox("Training images", SIZES, index=SIZES.index(10_000), key=W_SIZE, format_func="{:,}".format)
-    cols[5].number_input("Epochs", 1, min(20, lim.max_epochs), 5, key=W_EPOCHS)
-    cols[6].number_input("Seed", 0, 2**31 - 1, 0, key=W_SEED)
+    cols[0].selectbox("Hidden units", widths, index=widths.index(64) if 64 in widths else 0, key=W_WIDTH,
+                      help="Units in the one hidden layer (ReLU, He's initial weights, cross-entropy).")
+    cols[1].selectbox(label("optimizer"), list(OPTIONS["optimizer"].choices), key=W_OPT,
+                      format_func=OPTIONS["optimizer"].choice_label, help=_help("optimizer"))
+    cols[2].select_slider(label("lr"), LRS, value=0.1, key=W_LR, help=_help("lr"))
+    cols[3].selectbox(label("batch_size"), BATCHES, index=BATCHES.index(64), key=W_BATCH,
+                      help="Images averaged in each step's gradient.")
+    cols[4].selectbox(label("train_size"), SIZES, index=SIZES.index(10_000), key=W_SIZE, format_func="{:,}".format,
+                      help="A seeded random subset of the training images.")
+    cols[5].number_input(label("epochs"), 1, min(20, lim.max_epochs), 5, key=W_EPOCHS, help=_help("epochs"))
+    cols[6].number_input(label("seed"), 0, 2**31 - 1, 0, key=W_SEED, help=_help("seed"))
     st.button("New run", icon=":material/restart_alt:", type="primary", on_click=_new_run)
     error = st.session_state.pop(LAB_ERROR, None)
     if error:
@@ -167,6 +173,22 @@ def draw(live: LiveRun, slots, n: int, going: bool = False) -> None:
                           key=f"lab_curve_{metric}_{n}")
 
 
+def show_update(config: TrainConfig, batch_size: int, whose: str = "this run's") -> None:
+    """The update `config`'s optimizer computes (the options table's formula), on its batch gradient."""
+    name = OPTIONS["optimizer"].choice_label(config.optimizer)
+    st.caption(f"Each step averages the gradient over a mini-batch of B = {batch_size} training images (an epoch "
+               f"is one pass over all of them), then {whose} optimizer, {name}, updates every weight:")
+    c = st.columns(2)
+    with c[0]:
+        formula(OPTIONS["batch_size"].formula)
+    with c[1]:
+        formula(optimizer_formula(config.optimizer, config.nesterov))
+
+
+def label(name: str) -> str:
+    return OPTIONS[name].label
+
+
 @st.fragment
 def run_section() -> None:
     """Everything of the "Control the run" tab (a fragment: see the module's docstring)."""
@@ -180,6 +202,8 @@ def run_section() -> None:
     live = st.session_state.get(LAB_TRAINER)
     if live is None:
         st.caption("Start a run, then drive it with the buttons that appear here.")
+        show_update(TrainConfig(optimizer=st.session_state.get(W_OPT, "sgd")), int(st.session_state.get(W_BATCH, 64)),
+                    "the chosen")
         return
 
     action = st.session_state.pop(LAB_ACTION, None)
@@ -219,6 +243,7 @@ def run_section() -> None:
     slots = (status, left.empty(), right.empty())
     drawn = [0]
     draw(live, slots, 0, going=work is not None)
+    show_update(live.config, live.trainer.batch_size)
     if work is not None:
         def on_event(event: Progress) -> None:   # every point is stored before this draws it
             drawn[0] += 1
