@@ -177,8 +177,9 @@ def learning_curves(
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision=metric,
         title=dict(text=metric.capitalize(), x=0, font_size=15),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
-        xaxis_title="epoch", yaxis_title=metric,
+        # under the chart: at the top right, Plotly's toolbar would cover it on a phone
+        legend=dict(orientation="h", y=-0.18, yanchor="top", x=0, xanchor="left"),
+        xaxis_title=dict(text="epoch", standoff=4), yaxis_title=metric,
     )
     fig.update_xaxes(range=[0, span] if epochs or not xs else None)
     if metric == "accuracy":
