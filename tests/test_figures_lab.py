@@ -66,6 +66,6 @@ def test_confidence_histogram_sets_right_and_wrong_side_by_side():
     right, wrong = hist.data
     assert right.y.sum() == correct.sum() and wrong.y.sum() == (~correct).sum()
     assert hist.layout.barmode == "group"                          # never stacked on the log axis
-    assert hist.layout.yaxis.type == "log"
+    assert hist.layout.yaxis.type == "log" and hist.layout.yaxis.dtick == 1   # a tick a decade, no 2s and 5s
     [label] = [a for a in hist.layout.annotations if "not sure" in a.text]
     assert (label.yref, label.y, label.yanchor) == ("paper", 1, "top")   # inside the top, off the ticks

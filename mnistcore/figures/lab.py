@@ -137,7 +137,7 @@ def threshold_figure(thresholds: np.ndarray, coverage: np.ndarray, accuracy: np.
     percent while coverage spans 0 to 100%, and on twin axes its line would seem to climb from
     the bottom of the chart. Each panel's axis says its own range; a dotted line marks ``threshold``.
     """
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.5, 0.5],
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.16, row_heights=[0.5, 0.5],
                         subplot_titles=("Coverage: share of images answered", "Accuracy of the answers"))
     fig.add_trace(go.Scatter(x=thresholds, y=coverage, name="coverage", mode="lines", showlegend=False,
                              line=dict(color=COVERAGE_COLOUR, width=2.5),
@@ -187,7 +187,7 @@ def confidence_histogram(confidence: np.ndarray, correct: np.ndarray, threshold:
                            text="← not sure | answered →", font_size=10, bgcolor="rgba(128,128,128,0.15)")
     fig.update_layout(barmode="group", bargap=0.1, bargroupgap=0, height=height, margin=dict(l=10, r=10, t=40, b=10),
                       xaxis=dict(title="confidence (top probability)", range=[0, 1]),
-                      yaxis=dict(title="images (log scale)", type="log"),
+                      yaxis=dict(title="images (log scale)", type="log", dtick=1),   # ticks at 1, 10, 100, ...
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
     return fig
 
