@@ -93,10 +93,10 @@ class Adam:
     help = ("Steps scaled per weight by running means of the gradient (m) and of its square (s); "
             "the same step size suits most problems.")
     formula = (r"m \leftarrow \beta_1 m + (1-\beta_1) g,\quad s \leftarrow \beta_2 s + (1-\beta_2) g^2,"
-               r"\quad \hat m = \frac{m}{1-\beta_1^t},\ \hat s = \frac{s}{1-\beta_2^t},"
+               r"\quad \hat m = \frac{m}{1-\beta_1^t},\quad \hat s = \frac{s}{1-\beta_2^t},"
                r"\quad w \leftarrow w - \eta\,\frac{\hat m}{\sqrt{\hat s} + \epsilon},"
                rf"\quad g = \nabla_w L,\ t = \text{{step}},\quad \beta_1 = {BETA1:g},\ \beta_2 = {BETA2:g},"
-               rf"\ \epsilon = 10^{{{round(math.log10(EPS))}}}")
+               rf"\quad \epsilon = 10^{{{round(math.log10(EPS))}}}")
     lr_in_gradient = False
 
     def __init__(self, params: list[np.ndarray], beta1: float = BETA1, beta2: float = BETA2,

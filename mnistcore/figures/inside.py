@@ -50,8 +50,8 @@ def gradient_flow_figure(runs: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> g
         fig.update_xaxes(title_text="epoch", row=1, col=col)
     fig.update_yaxes(type="log", exponentformat="power")  # every panel: shared range, not shared type
     fig.update_yaxes(title_text="mean |dW| (log scale)", row=1, col=1)
-    fig.update_layout(height=400, margin=dict(t=100, b=10, l=10, r=10))
-    return _legend_on_top(fig).update_layout(legend_y=1.14)   # clear of the two-line panel titles
+    fig.update_layout(height=420, margin=dict(t=120, b=10, l=10, r=10))
+    return _legend_on_top(fig).update_layout(legend_y=1.22)   # clear of the two-line panel titles
 
 
 def dead_units_figure(shares: Mapping[str, np.ndarray]) -> go.Figure:

@@ -6,14 +6,15 @@ chart no caption, note, title or legend covers another, Plotly's toolbar does no
 and its Play buttons do not cover its slider, nothing is cut off
 horizontally (the page and the main block do not scroll sideways, no widget label, tab or
 formula is wider than its box; Streamlit cuts a long label with an ellipsis), and the Draw
-canvas fits the width. Each view is saved as a screenshot in /tmp/shots/ for a person to look at.
+canvas fits the width. The Train page is measured again with a short run's charts and results.
+Each view is saved as a screenshot in /tmp/shots/ for a person to look at.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from appserver import routed_pages, url_path
 from streamlit_page import RUN_TIMEOUT_MS, assert_no_exception, wait_for_app
@@ -133,8 +134,20 @@ def tabs(browser: Browser):
         context.close()
 
 
-def view(tabs, app_url: str, path: str, size: str) -> Page:
-    """The page at `path`, loaded once, resized to `size` and laid out again."""
+def train_one_run(page: Page) -> None:
+    """Press Train and wait for the results: the live charts, confusion matrix, per-class bars."""
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("Confusion matrix")).to_be_visible(timeout=3 * RUN_TIMEOUT_MS)
+    wait_for_app(page, timeout=2 * RUN_TIMEOUT_MS)
+
+
+# (title, path, what to do once loaded): every page as it opens, and the Train page with a run's results
+VIEWS = [(title, path, None) for title, path in PAGES] + [
+    ("Train after a run", "train?preset=seed&train_size=1000&epochs=1", train_one_run)]
+
+
+def view(tabs, app_url: str, path: str, size: str, then=None) -> Page:
+    """The page at `path`, loaded once (and `then` done to it), resized to `size` and laid out again."""
     context, opened = tabs
     if path not in opened:
         for old in opened.values():
@@ -144,6 +157,8 @@ def view(tabs, app_url: str, path: str, size: str) -> Page:
         page.set_default_timeout(RUN_TIMEOUT_MS)
         page.goto(f"{app_url}/{path}")
         wait_for_app(page, timeout=2 * RUN_TIMEOUT_MS)   # a busy 2-core machine: Gradient descent is slow
+        if then is not None:
+            then(page)
     page = opened[path]
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
@@ -165,12 +180,12 @@ def screenshot(page: Page, name: str) -> None:
     page.set_viewport_size({"width": width, "height": height})
 
 
-CASES = [(title, path, size) for title, path in PAGES for size in SIZES]
+CASES = [(title, path, then, size) for title, path, then in VIEWS for size in SIZES]
 
 
-@pytest.mark.parametrize("title,path,size", CASES, ids=[f"{t}-{s}" for t, _, s in CASES])
-def test_page_layout_has_no_overlap_and_nothing_cut_off(tabs, app_url: str, title: str, path: str, size: str):
-    page = view(tabs, app_url, path, size)
+@pytest.mark.parametrize("title,path,then,size", CASES, ids=[f"{t}-{s}" for t, _, _, s in CASES])
+def test_page_layout_has_no_overlap_and_nothing_cut_off(tabs, app_url: str, title: str, path: str, then, size: str):
+    page = view(tabs, app_url, path, size, then)
     assert_no_exception(page)
     problems = page.evaluate(MEASURE, SLACK)
     if path == "draw":   # the canvas lives in the component's shadow DOM, which Playwright's CSS pierces
@@ -179,5 +194,5 @@ def test_page_layout_has_no_overlap_and_nothing_cut_off(tabs, app_url: str, titl
         assert canvas is not None, "the Draw page shows no canvas"
         assert main["x"] - SLACK <= canvas["x"] and canvas["x"] + canvas["width"] <= main["x"] + main["width"] + SLACK, \
             f"the canvas ({canvas['width']:.0f} px at x = {canvas['x']:.0f}) does not fit the page's {main['width']:.0f} px"
-    screenshot(page, f"{size}-{path or 'home'}")
+    screenshot(page, f"{size}-{(path or 'home').split('?')[0]}{'-run' if then else ''}")
     assert not problems, f"{title} at {size} size:\n" + "\n".join(dict.fromkeys(problems))
