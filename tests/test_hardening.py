@@ -526,15 +526,15 @@ def test_gradient_descent_widgets_at_their_ends():
     at = open_app("pages/gradient_descent.py")
     top = descent.learning_rates()[-1]
     for name, fn in descent.FUNCTIONS_1D.items():
-        at.selectbox(key="gd_fn1").set_value(name).run()
+        at.selectbox(key="w_gd_fn1").set_value(name).run()
         for start in fn.domain:
-            at.select_slider(key=f"gd_lr_{name}").set_value(top).run()
-            at.slider(key=f"gd_start_{name}").set_value(start).run()
-            at.slider(key="gd_steps1").set_value(100).run()
+            at.select_slider(key="w_gd_lr").set_value(top).run()
+            at.slider(key="w_gd_start").set_value(start).run()
+            at.slider(key="w_gd_steps1").set_value(100).run()
             no_exception(at)
     assert "diverge" in said(at, "warning").lower()                         # said, not crashed
     for name, fn in descent.FUNCTIONS_2D.items():
-        at.selectbox(key="gd_fn2").set_value(name).run()
+        at.selectbox(key="w_gd_fn2").set_value(name).run()
         (xlo, xhi), (ylo, yhi) = fn.domain
         at.slider(key=f"gd_sx_{name}").set_value(xhi).run()
         at.slider(key=f"gd_sy_{name}").set_value(ylo).run()
