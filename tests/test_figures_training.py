@@ -192,12 +192,12 @@ def test_mistakes_figure_captions_true_and_predicted_class():
     images[1, 5, 5] = 255
     fig = figs.mistakes_figure(images, [4, 7, 0], [9, 1, 6], [0.97, 0.5, 0.612],
                                ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], cols=2, ids=[10, 20, 30])
-    assert [a.text for a in fig.layout.annotations] == ["4 → 9 97%", "7 → 1 50%", "0 → 6 61%"]
+    assert [a.text for a in fig.layout.annotations] == ["4→9 97%", "7→1 50%", "0→6 61%"]
     z = np.array(fig.data[0].z, dtype=float)
     assert np.nanmax(z) == 255                                     # image 1's ink is in the mosaic
     assert list(fig.data[1].customdata) == [10, 20, 30]
     long = figs.mistakes_figure(images[:1], [0], [6], [0.9], ["T-shirt/top", "b", "c", "d", "e", "f", "Shirt"])
-    assert long.layout.annotations[0].text == "T-shir… → Shirt 90%"
+    assert long.layout.annotations[0].text == "T-shir…→Shirt 90%"
 
 
 def test_tile_weights_scales_each_unit_and_keeps_its_pattern():

@@ -305,15 +305,19 @@ def _short(name: str, limit: int = 7) -> str:
 
 
 def mistakes_figure(images: np.ndarray, y_true: Sequence[int], y_pred: Sequence[int],
-                    confidence: Sequence[float], class_names: Sequence[str], cols: int = 8,
+                    confidence: Sequence[float], class_names: Sequence[str], cols: int = 6,
                     ids: Sequence[int] | None = None) -> go.Figure:
-    """The given wrong answers as a grid of images (n, 28, 28) captioned "true → said, confidence"."""
+    """The given wrong answers as a grid of images (n, 28, 28) captioned "true→said confidence".
+
+    Six columns and no spaces in "3→7 86%": on a 390 px phone a caption must fit in a tile's
+    60 px (Plotly's captions keep their font size when the chart shrinks).
+    """
     names = [str(c) for c in class_names]
 
     def name(c: int) -> str:
         return _short(names[c]) if c < len(names) else str(c)
 
-    titles = [f"{name(int(t))} → {name(int(p))} {c:.0%}" for t, p, c in zip(y_true, y_pred, confidence)]
+    titles = [f"{name(int(t))}→{name(int(p))} {c:.0%}" for t, p, c in zip(y_true, y_pred, confidence)]
     return image_grid(np.asarray(images), titles=titles, ids=ids, cols=cols)
 
 
