@@ -27,6 +27,7 @@ from mnistcore.train import Trainer
 from ui import limits as lim
 from ui import state
 from ui import training as tr
+from ui.training import explain as why
 from ui.live_run import LiveRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,11 @@ def array(value) -> np.ndarray:
 
 def traces(fig: dict) -> dict[str, dict]:
     return {t.get("name"): t for t in fig["data"]}
+
+
+def shown(at: AppTest, tex: str) -> bool:
+    """Whether the page shows formula `tex`, written one statement a line (ui.training.widgets.formula)."""
+    return any(all(part.strip().rstrip(",") in e.value for part in re.split(r"\\q?quad", tex)) for e in at.latex)
 
 
 def no_exception(at: AppTest) -> None:
@@ -201,19 +207,16 @@ def test_the_explanations_state_the_numbers_mnistcore_computes():
         assert title in titles
     capacity = EXPERIMENTS["capacity"]                                   # "under Try this runs it": it does
     assert capacity in on_page("train") and any(capacity.title in m.value for m in at.markdown)
-    latex = [e.value for e in at.latex]
-    assert any(OPTIONS["dropout"].formula in t for t in latex)            # the options table's formula
+    assert shown(at, OPTIONS["dropout"].formula) and shown(at, why.HE) and shown(at, why.GRADIENTS)
     assert any("recent batches" in c.value and "dropout off" in c.value for c in at.caption)
 
 
 def test_the_lab_and_train_show_the_chosen_optimizers_own_update():
     at = open_train({**SHORT, "optimizer": "momentum", "nesterov": "true"})
     no_exception(at)
-    def shown(tex: str) -> bool:   # a settings column writes one statement a line
-        return any(all(part.strip().rstrip(",") in e.value for part in re.split(r"\\q?quad", tex)) for e in at.latex)
-    assert shown(Momentum.nesterov_formula) and not shown(Momentum.formula)
+    assert shown(at, Momentum.nesterov_formula) and not shown(at, Momentum.formula)
     at = open_train({**SHORT, "optimizer": "adam"})
-    assert shown(Adam.formula) and "Adam's update" in [e.label for e in at.expander]
+    assert shown(at, Adam.formula) and not shown(at, Momentum.formula)
     assert [s for s in at.selectbox if s.label == "Optimizer"][0].format_func("sgd") == "SGD"   # plain names
 
 

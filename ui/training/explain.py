@@ -16,12 +16,13 @@ from mnistcore.inits import INITS
 from mnistcore.options import N_CLASSES, N_INPUTS, OPTIONS, parameter_count
 from mnistcore.train import EVAL_SAMPLES
 
-SHUFFLE = (r"\pi_e = \text{a fresh random order of the } n \text{ images in epoch } e, \quad "
+SHUFFLE = (r"\pi_e = \mathrm{shuffle}_e(1, \dots, n), \quad "
            r"\text{batch}_k = \{\pi_e(kB + 1), \dots, \pi_e(kB + B)\}")
 GRADIENTS = (r"\delta_{\text{CE}} = p - t, \quad \delta_{\text{MSE}} = z - t, \quad "
              r"\delta_{\sigma\text{-MSE}} = (\sigma(z) - t)\,\sigma'(z), \quad \delta = \partial L_i / \partial z")
 HE = (r"\mathrm{Var}(z) = n_{\text{in}}\, \mathrm{Var}(W)\, \mathbb{E}[a^2], \quad "
-      r"\mathbb{E}[\mathrm{relu}(z)^2] = \tfrac{1}{2} \mathrm{Var}(z) \;\Rightarrow\; \mathrm{Var}(W) = \tfrac{2}{n_{\text{in}}}")
+      r"\mathbb{E}[\mathrm{relu}(z)^2] = \tfrac{1}{2} \mathrm{Var}(z), \quad "
+      r"\Rightarrow\; \mathrm{Var}(W) = \tfrac{2}{n_{\text{in}}}")
 DROPOUT_MEAN = r"\mathbb{E}\!\left[\frac{m_j a_j}{1 - p}\right] = \frac{(1 - p)\, a_j}{1 - p} = a_j"
 WEIGHTS = r"\#\text{parameters} = \sum_l (n_{l-1} + 1)\, n_l"
 SMALL, LARGE = 20, 128   # the notebook's capacity lesson (experiments.py "capacity")
@@ -46,10 +47,12 @@ def _spreads(dataset_key: str, _images: np.ndarray, _labels: np.ndarray) -> dict
 
 def _why(title: str, text: str, *formulas: str):
     """A closed expander titled `title` with `text` and `formulas`; returned for anything more."""
+    from ui.training.widgets import formula   # (widgets imports this module)
     box = st.expander(title, expanded=False)
     box.write(text)
-    for tex in formulas:
-        box.latex(r"\small " + tex)
+    with box:
+        for tex in formulas:
+            formula(tex)   # one statement a line: the half-width column of a phone is narrow
     return box
 
 

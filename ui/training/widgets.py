@@ -90,12 +90,18 @@ def formula(tex: str) -> None:
                            r"\begin{gathered}" + r"\\".join(lines) + r"\end{gathered}"))
 
 
+def preset_label(name: str) -> str:
+    """A preset's name in words: its key (the link's and the command line's) without underscores."""
+    return {"numpy_tutorial": "NumPy tutorial"}.get(name, name.replace("_", " "))
+
+
 def preset_picker(limits: lim.Limits, n_train: int, locked: bool) -> None:
     """Presets with their sentence, and which settings now differ from the preset."""
     if not lesson.visible(PAGE, "preset"):
         return
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     name = left.selectbox("Preset", list(PRESETS), disabled=locked or lesson.fixed(PAGE, "preset"),
+                          format_func=preset_label,
                           help="A named set of all the settings below; changing any setting afterwards keeps the rest.",
                           **_seed(
         state.WIDGET_PREFIX + state.TR_PRESET, st.session_state[state.TR_PRESET], _on_preset, limits, n_train))
@@ -143,18 +149,14 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool, data_set=No
                              help="Units in this layer: each one learns to respond to one pattern of its inputs.",
                              **_seed(_w(f"width{layer}"), width, _set_width, layer))
         st.caption(f"Layers: {' → '.join(map(str, (784, *hidden, 10)))}")
-        explain.why_capacity()
         _choice("activation", show, off)
         formula(activations.ACTIVATIONS[s[key("activation")]].formula)
         _choice("init", show, off)
         formula(INITS[s[key("init")]].formula)
-        if data_set is not None:
-            explain.why_he(dataset_key(data_set), data_set.x_train, data_set.y_train, dataset_label(data_set.name))
     with opt:
         st.markdown("**Loss and optimizer**")
         _choice("loss", show, off)
         formula(losses.LOSSES[s[key("loss")]].formula)
-        explain.why_cross_entropy()
         _choice("optimizer", show, off)
         if s[key("optimizer")] == "momentum":
             if show("momentum"):
@@ -163,12 +165,7 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool, data_set=No
             if show("nesterov"):
                 st.checkbox(label("nesterov"), disabled=off("nesterov"), help=_help("nesterov"),
                             **state.bind(key("nesterov")))
-        update = optimizer_formula(s[key("optimizer")], s[key("optimizer")] == "momentum" and s[key("nesterov")])
-        if len(re.split(r"\\q?quad", update)) > 3:   # Adam: five statements and its constants
-            with st.expander(f"{OPTIONS['optimizer'].choice_label(s[key('optimizer')])}'s update"):
-                formula(update)
-        else:
-            formula(update)
+        formula(optimizer_formula(s[key("optimizer")], s[key("optimizer")] == "momentum" and s[key("nesterov")]))
         if show("lr"):
             st.select_slider(label("lr"), _options(LRS, s[key("lr")]), format_func=lambda v: f"{v:g}",
                              disabled=lesson.fixed(PAGE, "lr"),
@@ -191,7 +188,6 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool, data_set=No
                              help="Images averaged in each step's gradient: larger batches give smoother but fewer steps.",
                              **_seed(_w("batch"), size, _set_batch))
         formula(BATCH)
-        explain.why_shuffle()
         if show("epochs"):
             st.slider(label("epochs"), 1, limits.max_epochs, disabled=off("epochs"), help=_help("epochs"),
                       **state.bind(key("epochs")))
@@ -204,7 +200,6 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool, data_set=No
                       help=_help("dropout"), **state.bind(key("dropout")))
         if s[key("dropout")] > 0:
             formula(DROPOUT)
-        explain.why_dropout()
         if show("l2"):
             st.select_slider(label("l2"), _options(L2S, s[key("l2")]), format_func=lambda v: f"{v:g}",
                              disabled=off("l2"), help=_help("l2"), **state.bind(key("l2")))
@@ -217,6 +212,17 @@ def settings_widgets(limits: lim.Limits, n_train: int, locked: bool, data_set=No
         if show("seed"):
             st.number_input(label("seed"), 0, 2**32 - 1, step=1, disabled=off("seed"), help=_help("seed"),
                             **state.bind(key("seed")))
+    # Why, under the columns they explain (a column is too narrow for a derivation): the network's
+    # and the loss's on the left, the batches' and dropout's on the right.
+    left, right = st.columns(2)
+    with left:
+        explain.why_capacity()
+        if data_set is not None:
+            explain.why_he(dataset_key(data_set), data_set.x_train, data_set.y_train, dataset_label(data_set.name))
+        explain.why_cross_entropy()
+    with right:
+        explain.why_shuffle()
+        explain.why_dropout()
     with st.expander("Advanced: validation, early stopping, precision"):
         a, b, c = st.columns(3)
         if show("val_split"):
