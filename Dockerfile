@@ -29,11 +29,13 @@ COPY --chown=app:app .streamlit/config.toml ./.streamlit/config.toml
 
 # The demo limits (ui/limits.py), at their defaults: override with `docker run -e` or compose's
 # environment. A value that is not a whole number >= 1 is ignored and the Train page says so.
-ENV MNIST_MAX_EPOCHS=300 \
+ENV MNIST_MAX_EPOCHS=500 \
     MNIST_MAX_WIDTH=1024 \
-    MNIST_MAX_LAYERS=3 \
+    MNIST_MAX_LAYERS=5 \
     MNIST_PER_SAMPLE_MAX=10000 \
-    MNIST_MAX_RUNS=8
+    MNIST_MAX_RUNS=8 \
+    MNIST_MAX_RUN_MB=256 \
+    MNIST_MAX_RUN_WORK=10000
 
 USER app
 EXPOSE 8501

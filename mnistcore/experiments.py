@@ -209,15 +209,15 @@ EXPERIMENTS_LIST: tuple[Experiment, ...] = (
         (Claim("η = 0.01 ends at least 5 points below η = 0.1", "test_accuracy", "<", -0.05, than=1, by="plus"),),
     ),
     Experiment(
-        "sigmoid_deep", "Vanishing gradients: three sigmoid layers",
-        "A network with three hidden sigmoid layers (Xavier init) trains for two epochs. How much gradient "
+        "sigmoid_deep", "Vanishing gradients: five sigmoid layers",
+        "A network with five hidden sigmoid layers (Xavier init) trains for two epochs. How much gradient "
         "reaches its first layer, compared with its last?",
         ("About as much: every layer learns equally.", "More: the first layer is closest to the data.",
          "Hundreds of times less: the first layer hardly learns.", "None at all: it is exactly zero."),
         2,
-        (Run("sigmoid", changes=(("hidden", (128, 128, 128)), ("activation", "sigmoid"), ("init", "xavier"),
+        (Run("sigmoid", changes=(("hidden", (128,) * 5), ("activation", "sigmoid"), ("init", "xavier"),
                                  ("train_size", 10_000), ("epochs", 2))),
-         Run("ReLU + He", changes=(("hidden", (128, 128, 128)), ("train_size", 10_000), ("epochs", 2)))),
+         Run("ReLU + He", changes=(("hidden", (128,) * 5), ("train_size", 10_000), ("epochs", 2)))),
         "Backpropagation multiplies the gradient by σ'(z) ≤ 0.25 at every sigmoid layer, and the "
         "layers' weights are small, so the signal shrinks layer by layer on its way back: the first "
         "layer gets a few thousandths of what the last gets, and the network stays near chance. "

@@ -503,6 +503,9 @@ def test_the_longest_widest_run_is_allowed_but_per_sample_on_everything_is_not()
     assert button(at, "Train").disabled
     assert "per-sample SGD on 60,000 images" in said(at, "error")           # says why, and what to do
     at = set_train_widgets(at, {tr._w("mode"): "mini-batch"})
+    assert button(at, "Train").disabled                                     # 300 epochs on everything:
+    assert "billion multiply-adds" in said(at, "error")                     # over the work of one run
+    at = set_train_widgets(at, {widget("epochs"): 10})
     assert not button(at, "Train").disabled and not at.error
 
 

@@ -32,9 +32,9 @@ from mnistcore.cost import run_cost
 
 @dataclass(frozen=True)
 class Limits:
-    max_epochs: int = 300          # the from-scratch preset needs 300 full-batch epochs (tiny ones)
+    max_epochs: int = 500          # the from-scratch preset: 500 full-batch iterations (tiny ones)
     max_width: int = 1024          # units in one hidden layer
-    max_layers: int = 3            # hidden layers
+    max_layers: int = 5            # hidden layers (the vanishing-gradient experiment stacks five)
     per_sample_max: int = 10_000   # per-sample SGD (batch 1) only on training sets up to this size
     max_runs: int = 8              # runs kept per visitor in the runs table
     max_run_memory_mb: int = 256   # estimated peak memory of one run (tiny_full_batch needs 149)
