@@ -44,6 +44,8 @@ def test_cross_entropys_gradient_stays_large_when_confidently_wrong_and_sigmoids
     sig = [abs(r.sigmoid_mse) for r in rows]
     assert sig == sorted(sig, reverse=True) and sig[-1] < 0.01          # vanishes as the answer gets surer
     assert [abs(r.mse) for r in rows] == sorted(abs(r.mse) for r in rows)   # grows with the score
+    [sure] = explain.output_gradients((3.0,))       # right, and sure: squared error pulls z_y back to 1
+    assert sure.mse == pytest.approx(2.0) and sure.cross_entropy < 0      # cross-entropy still pushes it up
 
 
 def test_with_dropout_the_recent_batches_accuracy_lies_below_the_epoch_end_one(mnist):

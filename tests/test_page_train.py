@@ -197,10 +197,10 @@ def test_the_explanations_state_the_numbers_mnistcore_computes():
     for number in (f"{spread['uniform'].z_std:.2f}", f"{spread['he'].z_std:.2f}", f"{spread['uniform'].start_loss:.1f}",
                    f"{spread['he'].start_loss:.2f}", "784 inputs 33 times"):
         assert number in he_text, number
-    inits = next(d.value for d in at.dataframe if "initial weights" in d.value.columns)
-    assert list(inits["std of z, layer 1"]) == [round(v.z_std, 2) for v in spread.values()]
-    grads = next(d.value for d in at.dataframe if "δ cross-entropy" in d.value.columns)
-    assert list(grads["δ cross-entropy"]) == [round(r.cross_entropy, 3) for r in explain.output_gradients()]
+    inits = next(t.value for t in at.table if "initial weights" in t.value.columns)
+    assert list(inits["std of z"]) == [f"{v.z_std:.2f}" for v in spread.values()]
+    grads = next(t.value for t in at.table if "z_y = -3" in t.value.columns)
+    assert [row[1] for row in grads.values[:, 1:].T] == [f"{r.cross_entropy:.3f}" for r in explain.output_gradients()]
     titles = [e.label for e in at.expander]
     for title in ("Why shuffle every epoch?", "Why cross-entropy, not squared error?", "Too few units: underfitting",
                   "Dropout: why ÷ (1 − p), and off when scoring"):

@@ -73,11 +73,9 @@ def why_cross_entropy() -> None:
                "is on raw scores (z − t): it does not vanish, but it grows with the score and also pulls a right "
                "answer that is too sure back to 1.", GRADIENTS)
     rows = explain.output_gradients()
-    box.dataframe({"right class's score z_y": [r.score for r in rows],
-                   "its probability p_y": [f"{r.p_right:.2g}" for r in rows],
-                   "δ cross-entropy": [round(r.cross_entropy, 3) for r in rows],
-                   "δ MSE (this app)": [round(r.mse, 3) for r in rows],
-                   "δ MSE on sigmoid": [round(r.sigmoid_mse, 4) for r in rows]}, hide_index=True)
+    box.table({"": ["p_y", "δ cross-entropy", "δ MSE (this app)", "δ MSE, sigmoid"],
+               **{f"z_y = {r.score:g}": [f"{r.p_right:.2g}", f"{r.cross_entropy:.3f}", f"{r.mse:.3g}",
+                                         f"{r.sigmoid_mse:.4f}"] for r in rows}})
     box.caption("One image of class 0 scored z_y for class 0 and −z_y for class 1 (its answer), 0 for the "
                 "rest; δ of the right class, from the losses' own code.")
 
@@ -97,10 +95,10 @@ def why_he(dataset_key: str, images: np.ndarray, labels: np.ndarray, dataset_nam
               f"under it against {he.z_std:.2f} under He, its output scores {uni.logit_std:.1f} against "
               f"{he.logit_std:.2f}: it starts confidently wrong, at a loss of {uni.start_loss:.1f} instead of "
               f"{he.start_loss:.2f} (ln 10 = 2.30 is a uniform guess).")
-    box.dataframe({"initial weights": [INITS[n].label for n in s],
-                   "std of z, layer 1": [round(v.z_std, 2) for v in s.values()],
-                   "std of the scores": [round(v.logit_std, 2) for v in s.values()],
-                   "loss before training": [round(v.start_loss, 2) for v in s.values()]}, hide_index=True)
+    box.table({"initial weights": [INITS[n].label.split(" (")[0] for n in s],
+               "std of z": [f"{v.z_std:.2f}" for v in s.values()],
+               "std of scores": [f"{v.logit_std:.2f}" for v in s.values()],
+               "start loss": [f"{v.start_loss:.2f}" for v in s.values()]})
 
 
 def why_capacity() -> None:
