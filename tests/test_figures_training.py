@@ -226,3 +226,12 @@ def test_weights_figure_is_diverging_and_centred_on_zero():
     assert fig.layout.yaxis.scaleanchor == "x"                     # square pixels
     with pytest.raises(ValueError, match="784"):
         figs.weights_figure(np.zeros((100, 4)))
+
+
+def test_runs_overlay_scales_to_show_every_run():
+    good = curve_of([(1.0, "epoch", 0.4, 0.35), (2.0, "epoch", 0.3, 0.28)])
+    diverged = curve_of([(1.0, "epoch", 2.3, 2.31), (2.0, "epoch", 8.7e5, 9.0e5)])
+    loss = figs.runs_overlay([("#1 sgd", good), ("#2 lr 5", diverged)], "loss", "test")
+    assert loss.layout.yaxis.type == "log" and "log" in loss.layout.yaxis.title.text   # 0.28 and 900k both shown
+    accuracy = figs.runs_overlay([("#1 sgd", good)], "accuracy", "test")
+    assert accuracy.layout.yaxis.range[1] <= 1.0                   # never above 100%
