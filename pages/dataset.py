@@ -102,7 +102,11 @@ state.write_params(PARAMS)
 
 st.subheader(f"{len(shown)} random {split} images" + ("" if cls < 0 else f" of class {names[cls]}"))
 if len(shown):
-    st.caption("Above each image: its index in the split and its label. Click an image to see its numbers below.")
+    st.caption("Above each image: its index in the split and its label (on a phone they are too small to "
+               "read and are left out). Click an image to see its numbers below.")
+    # Plotly's captions keep their font size when the chart shrinks: on a phone ten of them a row
+    # would overlap, so narrow screens hide them (the close-up below names the image clicked).
+    st.html(f"<style>@media (max-width: 640px) {{ .st-key-{state.DS_GRID} g.annotation {{ display: none; }} }}</style>")
     grid = figs.image_grid(images[shown], titles=[f"#{i} · {names[labels[i]]}" for i in shown], ids=shown)
     st.plotly_chart(grid, key=state.DS_GRID, on_select=pick_from_grid, selection_mode="points",
                     config={"displayModeBar": False})
