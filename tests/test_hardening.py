@@ -369,7 +369,7 @@ LONG = "9" * 5000   # more digits than int() reads (4300): a ValueError of its o
 TRAIN_LINKS = {
     "lr": ["nan", "inf", "-1", "0", "1e309", "fast", "", "101"],
     "epochs": ["0", "1.5", "-3", "100000", LONG],
-    "hidden": [",,x", "0", "1,2,3,4", "64,-1", "99999", "²", LONG],
+    "hidden": [",,x", "0", "1,2,3,4,5,6", "64,-1", "99999", "²", LONG],   # 6 layers: over the limit of 5
     "batch_size": ["-1", "abc", "1e3"],
     "seed": ["-1", str(2**32), "0x10"],
     "train_size": ["60001", "-5", "all"],
@@ -561,7 +561,7 @@ def open_lab_tab(at: AppTest, tab: str) -> AppTest:
 
 def test_lab_widgets_at_their_ends():
     at = open_app("pages/lab.py", {"lab": "Control the run"})
-    for label, value in {"Hidden units": 256, "Optimizer": "momentum", "Learning rate": 1.0, "Batch size": 512,
+    for label, value in {"Hidden units": 256, "Optimizer": "momentum", "Learning rate η": 1.0, "Batch size B": 512,
                          "Training images": 1000, "Epochs": 20, "Seed": 2**31 - 1}.items():
         by_label(at, label).set_value(value).run()
     button(at, "New run").click().run()
