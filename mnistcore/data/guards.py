@@ -155,7 +155,10 @@ def npy_header(f, what: str) -> tuple[tuple[int, ...], np.dtype]:
                    (2, 0): np.lib.format.read_array_header_2_0}.get(version)
     if read_header is None:
         raise DataError(f"{what}: .npy format version {version} is not supported; expected 1.0 or 2.0")
-    shape, _, dtype = read_header(f)
+    try:
+        shape, _, dtype = read_header(f)
+    except Exception as err:  # NumPy tokenizes and literal_evals the header: any of its errors means damage
+        raise DataError(f"{what}: the .npy header is damaged ({type(err).__name__})") from None
     if dtype.hasobject:
         raise DataError(f"{what} holds Python objects (a pickle); refusing to load it "
                         "(unpickling can run code). Save plain arrays instead")
