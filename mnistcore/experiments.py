@@ -185,7 +185,7 @@ DIGITS_BEST = (("hidden", (512,)), ("optimizer", "adam"), ("lr", 0.002), ("batch
 EXPERIMENTS_LIST: tuple[Experiment, ...] = (
     Experiment(
         "lr_too_large", "A learning rate ten times too large",
-        "The seed network learns well with learning rate η = 0.5. What happens at η = 5, ten times larger?",
+        "The seed network (it uses η = 0.1) also learns well with η = 0.5. What happens at η = 5, ten times larger?",
         ("It learns faster and ends higher.", "About the same: the rate hardly matters.",
          "It fails: test accuracy stays near chance (10%).", "It learns, but a little slower."),
         2,
@@ -227,6 +227,24 @@ EXPERIMENTS_LIST: tuple[Experiment, ...] = (
          Claim("the sigmoid stack stays below 30% test accuracy", "test_accuracy", "<", 0.3),
          Claim("ReLU + He: first layer's gradient > 1/10 of the last layer's", "grad_ratio", ">", 0.1, run=1),
          Claim("ReLU + He ends above the sigmoid stack", "test_accuracy", ">", 0.3, run=1, than=0, by="plus")),
+    ),
+    Experiment(
+        "zero_init", "All weights start at zero",
+        "Why start from random weights at all? What happens when every weight of the seed network "
+        "starts at 0?",
+        ("It learns as usual, only a little slower.", "It learns faster: no bad random start to undo.",
+         "It cannot learn: the hidden layer gets no gradient and stays at chance.",
+         "It diverges."),
+        2,
+        (Run("all zeros", changes=(*SMALL, ("init", "zeros"))), Run("He", changes=SMALL)),
+        "With every weight 0 each hidden unit computes the same thing, 0, and the gradient each one "
+        "gets comes back through the output weights, which are 0 too: the hidden layer's gradient is "
+        "exactly zero and it never moves. Only the output biases learn, so the network guesses the "
+        "commonest digit. Random weights break this symmetry: each unit starts different, so each "
+        "learns a different feature.",
+        (Claim("all zeros: the first layer's gradient is exactly 0", "grad_first", "==", 0.0),
+         Claim("all zeros stays near chance (below 20%)", "test_accuracy", "<", 0.2),
+         Claim("He learns (above 80%)", "test_accuracy", ">", 0.8, run=1)),
     ),
     Experiment(
         "uniform_init", "Initial weights U(-0.5, 0.5) on 784 inputs",

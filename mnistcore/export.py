@@ -83,6 +83,10 @@ INIT_CODE = {
                "     for n_in, n_out in zip(sizes[:-1], sizes[1:])]\n"),
     "uniform": ("# U(-0.5, 0.5) whatever the layer's size, as the from-scratch notebook does\n"
                 "W = [rng.uniform(-0.5, 0.5, (n_in, n_out)).astype(DTYPE) for n_in, n_out in zip(sizes[:-1], sizes[1:])]\n"),
+    "uniform_small": ("# U(-0.1, 0.1) whatever the layer's size, as NumPy's MNIST tutorial does\n"
+                      "W = [rng.uniform(-0.1, 0.1, (n_in, n_out)).astype(DTYPE) for n_in, n_out in zip(sizes[:-1], sizes[1:])]\n"),
+    "zeros": ("# every weight 0: all units of a layer stay the same (nothing breaks the symmetry)\n"
+              "W = [np.zeros((n_in, n_out), DTYPE) for n_in, n_out in zip(sizes[:-1], sizes[1:])]\n"),
 }
 
 ACTIVATION_CODE = {

@@ -39,6 +39,17 @@ def uniform(fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.nd
     return rng.uniform(-0.5, 0.5, (fan_in, fan_out)).astype(dtype)
 
 
+def uniform_small(fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
+    """U(-0.1, 0.1) whatever the layer's size, as NumPy's MNIST tutorial does."""
+    return rng.uniform(-0.1, 0.1, (fan_in, fan_out)).astype(dtype)
+
+
+def zeros(fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
+    """All zero: every unit of a layer computes the same thing and gets the same gradient, so
+    they never become different (with ReLU the gradient into the hidden layer is exactly 0)."""
+    return np.zeros((fan_in, fan_out), dtype)
+
+
 INITS: dict[str, Init] = {
     "he": Init(he, r"W_{ij} \sim \mathcal{N}\!\left(0,\ \tfrac{2}{n_{\text{in}}}\right)",
                "He (normal)",
@@ -47,4 +58,9 @@ INITS: dict[str, Init] = {
                    "Xavier/Glorot (uniform)", "Scaled to fan-in and fan-out: made for tanh and sigmoid."),
     "uniform": Init(uniform, r"W_{ij} \sim U(-0.5,\ 0.5)", "uniform ±0.5",
                     "The same range whatever the layer's size, as the from-scratch notebook does."),
+    "uniform_small": Init(uniform_small, r"W_{ij} \sim U(-0.1,\ 0.1)", "uniform ±0.1",
+                          "The same small range whatever the layer's size, as NumPy's MNIST tutorial does."),
+    "zeros": Init(zeros, r"W_{ij} = 0", "all zeros",
+                  "Every weight 0: all units of a layer stay identical (no symmetry breaking); "
+                  "a lesson in why weights start random."),
 }
