@@ -67,8 +67,10 @@ splits = ["train", "test"] if len(ds.x_test) else ["train"]
 if st.session_state[state.DS_SPLIT] not in splits:
     changes.append(f"{title} has no test split; showing train.")
     st.session_state[state.DS_SPLIT] = "train"
-if st.session_state[state.DS_CLASS] >= len(names):
-    changes.append(f"Class {st.session_state[state.DS_CLASS]} does not exist in {title}; showing all classes.")
+if st.session_state[state.DS_CLASS] >= len(names):   # a link's class, or one of the data set used before
+    (notes if from_link else changes).append(
+        f"{'class' if from_link else 'Class'} {st.session_state[state.DS_CLASS]} does not exist in {title}; "
+        "showing all classes.")
     st.session_state[state.DS_CLASS] = -1
 
 with st.expander("Upload your own data set", icon=":material/upload:"):
