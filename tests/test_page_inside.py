@@ -134,7 +134,7 @@ def test_robustness_tab_scores_the_visitors_model_when_there_is_one():
     at = open_tab("Robustness", state={TRAINED_MODEL: (model, {"dataset": "fashion"})})
     assert not at.exception, [e.value for e in at.exception]
     assert "your model from the Train page (784-16-10)" in text(at)
-    assert any("fashion" in w.value for w in at.warning)
+    assert any("Fashion-MNIST" in w.value for w in at.warning)   # named plainly
     noise = specs(at)[0]["data"][0]
     assert array(noise["y"]).max() < 40   # an untrained model is far from the ready one's 97%
 
