@@ -55,40 +55,58 @@ if training:  # the run's progress and charts first, in view as soon as Train is
                 f"its test scores are on {data.label(run.dataset)}'s test images, not {data.label(ds.name)}'s.",
                 icon=":material/dataset:")
     st.caption("The learning rate and batch size below can be changed while it trains. " + tr.CHANGE_RULE)
-tr.preset_picker(limits, n_train, locked=training)
-tr.settings_widgets(limits, n_train, locked=training, data_set=ds)
-config, problems = tr.check_settings(limits, n_train)
-tr.write_settings(limits, n_train)
+def start() -> None:
+    """Train's callback: ask for a run, and rerun the whole page (not only the fragment) to start it."""
+    tr.request_start()
+    st.rerun()
 
-go, more = st.columns([1, 6], vertical_alignment="center")
-go.button("Train", type="primary", on_click=tr.request_start, disabled=training or bool(problems),
-          icon=":material/play_arrow:", width="stretch")
-if not training:
-    reason = tr.continue_reason(config) if config is not None else "the settings are not valid"
-    more.toggle("Continue from the current model", disabled=reason is not None, **state.bind(state.TR_CONTINUE),
-                help=f"Not possible now: {reason}." if reason else "Start from the current model's weights "
-                     "instead of fresh random ones (the optimizer starts afresh).")
-with more:
-    export_run(config)
-for problem in problems:
-    st.error(problem, icon=":material/block:")
-if config is not None and lim.cost_problems(config, n_train, limits):
-    st.caption(lim.RULE)
 
-with st.empty().container():
-    experiments.try_this("train", locked=training, start=tr.request_start)
+def settings_part() -> None:
+    """The settings, Train and what depends only on them (a run's x axis when there is no run yet).
+
+    While nothing trains this is an ``st.fragment``: a setting changed reruns this part, not the
+    results, runs and model file below. While a run trains it is not: a click inside a fragment
+    would wait for the training script run to end, where any other click interrupts it at once
+    (the run goes on from where it was in the next script run, see ui/training/live.py).
+    """
+    tr.show_notes()   # what a preset chosen here fitted to this server's limits
+    tr.preset_picker(limits, n_train, locked=training)
+    tr.settings_widgets(limits, n_train, locked=training, data_set=ds)
+    config, problems = tr.check_settings(limits, n_train)
+    tr.write_settings(limits, n_train)
+
+    go, more = st.columns([1, 6], vertical_alignment="center")
+    go.button("Train", type="primary", on_click=start, disabled=training or bool(problems),
+              icon=":material/play_arrow:", width="stretch")
+    if not training:
+        reason = tr.continue_reason(config) if config is not None else "the settings are not valid"
+        more.toggle("Continue from the current model", disabled=reason is not None, **state.bind(state.TR_CONTINUE),
+                    help=f"Not possible now: {reason}." if reason else "Start from the current model's weights "
+                         "instead of fresh random ones (the optimizer starts afresh).")
+    with more:
+        export_run(config)
+    for problem in problems:
+        st.error(problem, icon=":material/block:")
+    if config is not None and lim.cost_problems(config, n_train, limits):
+        st.caption(lim.RULE)
+
+    with st.empty().container():
+        experiments.try_this("train", locked=training, start=start)
+    if not training and not st.session_state.get(state.TR_RUNS):
+        tr.StreamlitView().show_curve(empty_curve(), config.epochs if config else None, [])
+        st.caption("Press **Train**: the charts fill in as the network learns.")
+
+
+with st.empty().container():   # one slot: its stale content goes at once when Train changes the layout
+    (settings_part if training else st.fragment(settings_part))()
 
 runs = st.session_state.get(state.TR_RUNS, [])
-if not training:
+if not training and runs:
     view = tr.StreamlitView()  # the progress bar and the charts of the last run
-    if runs:
-        view.show_run(runs[-1])
-        tr.run_status(runs[-1])
-        st.caption(tr.CURVES)
-        st.caption(f"{tr.RELOAD_LOSES} Download the model under *Model file* below to keep it.")
-    else:
-        view.show_curve(empty_curve(), config.epochs if config else None, [])
-        st.caption("Press **Train**: the charts fill in as the network learns.")
+    view.show_run(runs[-1])
+    tr.run_status(runs[-1])
+    st.caption(tr.CURVES)
+    st.caption(f"{tr.RELOAD_LOSES} Download the model under *Model file* below to keep it.")
 
 # Each section below sits in its own slot, so that while a run trains a short line replaces it
 # at once (nothing greyed out for the length of the run) and the first point comes sooner.

@@ -26,7 +26,7 @@ from mnistcore.config import TrainConfig
 from mnistcore.options import OPTIONS
 from ui import limits as lim
 from ui import state
-from ui.header_stop import redraw_once
+from ui.header_stop import redraw_once, replaced_by_a_new_run
 from ui.live_run import ENDED, LiveRun
 from ui.models import HeldModel, held_model, hold
 from ui.training.live import POINTS_PER_EPOCH, STOP_WAIT, ActiveRun, View, train_live
@@ -165,8 +165,9 @@ def resume(run: ActiveRun, view: View, limits: lim.Limits) -> None:
         apply_live_changes(run, limits)
         try:
             train_live(run, view)
-        except StopException:
-            run.live.stop()
+        except StopException:   # the header Stop ends the run; a click that reruns the page pauses it
+            if not replaced_by_a_new_run():
+                run.live.stop()
             raise
         finish(run, limits)
 
