@@ -20,6 +20,7 @@ RUN grep -v -- '^-e' requirements.txt > /tmp/pinned.txt && pip install -r /tmp/p
 COPY --chown=app:app pyproject.toml README.md ./
 COPY --chown=app:app mnistcore ./mnistcore
 COPY --chown=app:app ui ./ui
+COPY --chown=app:app deploy ./deploy
 RUN pip install --no-deps -r requirements.txt
 
 # The app: router, pages, Streamlit's settings.

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from deploy.replicas import free_port, healthy, stop  # one home for starting and stopping servers
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0  # seconds for the server to answer /_stcore/health
@@ -60,35 +58,6 @@ def open_app(page: str, query: dict[str, str] | None = None, session: dict | Non
 def url_path(page_file: str) -> str:
     """The URL path Streamlit gives a page file: its name without .py ("" for the first page)."""
     return "" if page_file == routed_pages()[0][0] else Path(page_file).stem
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Terminate the server's whole process group, then kill it if it lingers."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 @contextlib.contextmanager

@@ -20,8 +20,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -32,9 +30,8 @@ from streamlit_page import RUN_TIMEOUT_MS, assert_no_exception, wait_for_app
 from visitors import (VIEWPORT, browse, chart_traces, check_dataset, go_to, press_train, runs_in_overlay, train,
                       wait_for_run)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from ui import lost_work  # noqa: E402
-from deploy.replicas import HAPROXY, Proxy, Replica, running_proxy, running_replicas  # noqa: E402
+from ui import lost_work
+from deploy.replicas import HAPROXY, Proxy, Replica, running_proxy, running_replicas
 
 SMALL = "preset=seed&train_size=10000&epochs=1"
 V1_RUN, V2_RUN = f"{SMALL}&hidden=32&seed=1", f"{SMALL}&hidden=64&seed=2"
