@@ -123,8 +123,8 @@ def batch_modes_section() -> None:
     st.markdown(
         "Thin lines: the loss of the batches each step learned from (a moving average), which is what the "
         "optimizer sees; bold: the loss on all 2,000 images. A full-batch step reads all 2,000 images, a "
-        "per-sample step one, so per step the full batch has the surest direction and per sample seen "
-        "single images take 2,000 small, noisy steps for the price of one. A batch of 32 costs little more "
+        "per-sample step one, so per step the full batch has the surest direction, while for the same "
+        "2,000 images read, per sample takes 2,000 small, noisy steps where the full batch takes one. A batch of 32 costs little more "
         "time than one image (the arithmetic runs as one matrix product), and its gradient is far less noisy.")
     st.markdown(f"**In this run**, where every mode can be compared: {comparison(curves)}.")
     st.caption("The seconds are one measurement on this server, shared with other visitors, and each mode has "

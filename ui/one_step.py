@@ -106,7 +106,9 @@ def image(ds) -> tuple[np.ndarray | None, int, str]:
     st.session_state.setdefault(state.OS_LABEL, 0)
     if source == "index":
         n = len(ds.x_train)
-        if st.session_state[state.OS_INDEX] >= n:
+        if st.session_state[state.OS_INDEX] >= n:  # a link's index, or one kept from a larger data set
+            st.info(f"Image {st.session_state[state.OS_INDEX]:,} is beyond the {n:,} training images of "
+                    "this data set; showing image 0.")
             st.session_state[state.OS_INDEX] = 0
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         index = left.number_input("Image index in the training split", 0, n - 1, step=1, **state.bind(state.OS_INDEX))

@@ -120,7 +120,9 @@ def integer(lo: int | None = None, hi: int | None = None) -> Parser:
         except ValueError:
             raise ValueError(f"{text!r} is not a whole number") from None
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ValueError(f"{value} is outside {lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}")
+            if lo is not None and hi is not None:
+                raise ValueError(f"{value} is outside {lo}..{hi}")
+            raise ValueError(f"{value} is below {lo}" if lo is not None else f"{value} is above {hi}")
         return value
     return parse
 
