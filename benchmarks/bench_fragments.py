@@ -31,8 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
-from appserver import free_port, healthy, stop  # noqa: E402
+from deploy.replicas import free_port, healthy, stop  # noqa: E402
 from bench_browser import ARGS, CHROMIUM, idle_after, now, visit  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
