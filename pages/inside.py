@@ -120,8 +120,10 @@ def tabs() -> None:
             st.write(dg.fit_summary(full, stopped))
             st.caption(f"784-512-10, Adam (lr {base.lr:g}), {dg.images_used(full.config, len(ds.x_train)):,} "
                        "training images of which "
-                       f"{val_split:.0%} are held out. Command line: `python -m mnistcore train --val-split "
-                       f"{val_split} --early-stopping {patience} --schedule {schedule}`.")
+                       f"{val_split:.0%} are held out. Command line: `python -m mnistcore train --hidden 512 "
+                       f"--optimizer adam --lr {base.lr:g} --batch-size {base.batch_size} --epochs {base.epochs} "
+                       f"--train-size {dg.images_used(full.config, len(ds.x_train))} --val-split {val_split} "
+                       f"--early-stopping {patience} --schedule {schedule}`.")
             st.subheader("Learning-rate schedules")
             st.write("A schedule sets the learning rate η of each epoch e = 0, 1, …, E − 1: big steps early to get "
                      "close fast, smaller ones late to settle into the minimum instead of bouncing around it.")
