@@ -347,6 +347,27 @@ def behaviour(traj: Trajectory) -> str:
     return "settles" if abs(dx[-1]) < 0.05 * longest else "crawls"
 
 
+def run_note(traj: Trajectory) -> str:
+    """What this 1-D run did, in a sentence with its own numbers (``BEHAVIOUR_NOTES`` describe a
+    preset's default run; this one follows whatever steps, start and eta were chosen).
+
+    A crawl says how far x went and how long its last step still is against its longest, the
+    measure ``behaviour`` uses, rather than "far from the minimum": 100 small steps can get most of
+    the way there.
+    """
+    kind = behaviour(traj)
+    if kind == "diverges":
+        return BEHAVIOUR_NOTES[kind]
+    x = traj.theta[:, 0]
+    k = len(x) - 1
+    if kind == "crawls":
+        dx = np.abs(np.diff(x))
+        share = f", and its last step is still {dx[-1] / dx.max():.0%} of its longest" if k > 1 else ""
+        return (f"The point is still moving when the steps run out: in {k} step{'s' * (k != 1)} x went "
+                f"from {x[0]:.3g} to {x[-1]:.3g}{share} (a run that has settled takes steps under 5% of its longest).")
+    return f"{BEHAVIOUR_NOTES[kind]} After {k} steps x = {x[-1]:.3g}."
+
+
 def view_1d(name: str, x: np.ndarray, margin: float = 4.0) -> tuple[float, float]:
     """The x interval to draw: the function's domain widened to hold the iterates ``x``,
     but never past ``margin`` domain-widths from its centre (the rest are off-screen)."""

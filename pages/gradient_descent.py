@@ -49,7 +49,7 @@ def one_dimension() -> None:
     if traj.diverged:
         st.warning(traj.message + " The animation plays the finite part.")
     st.caption(f"**This run (η = {eta:g}, {steps} steps from {x0:g}):** "
-               f"{descent.BEHAVIOUR_NOTES[descent.behaviour(traj)]}")
+               f"{descent.run_note(traj)}")
     st.caption("Press Play, or drag the step slider. Red: the step −η f′(x), taken along the green tangent "
                "and then back onto the curve; the gap between the two is where the straight-line guess was wrong.")
     st.dataframe(pd.DataFrame(descent.iterate_table(traj)), hide_index=True, height=250,

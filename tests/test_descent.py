@@ -157,6 +157,20 @@ def test_behaviour_tells_crawl_settle_oscillate_cycle_and_divergence_apart():
     assert behaviour(descend_1d("quadratic", 2.0, 1.2, 20)) == "diverges"      # -1.4
 
 
+def test_run_note_gives_the_run_its_own_numbers():
+    """A crawl's sentence says where x got to and how long its last step still is (0.98^k on x^2),
+    so 100 small steps that cover 87% of the way are not called far from the minimum."""
+    from mnistcore.descent import run_note
+    long_crawl, short_crawl = descend_1d("quadratic", 2.0, 0.01, 100), descend_1d("quadratic", 2.0, 0.01, 20)
+    assert behaviour(long_crawl) == behaviour(short_crawl) == "crawls"
+    assert "from 2 to 0.265" in run_note(long_crawl) and f"{0.98 ** 99:.0%} of its longest" in run_note(long_crawl)
+    assert "from 2 to 1.34" in run_note(short_crawl) and f"{0.98 ** 19:.0%} of its longest" in run_note(short_crawl)
+    assert "far from" not in run_note(long_crawl)
+    settled = descend_1d("quadratic", 2.0, 0.3, 20)
+    assert run_note(settled).startswith(BEHAVIOUR_NOTES["settles"]) and f"x = {settled.theta[-1, 0]:.3g}" in run_note(settled)
+    assert run_note(descend_1d("quadratic", 2.0, 3.2, 20)) == BEHAVIOUR_NOTES["diverges"]
+
+
 def test_leader_reads_the_lowest_loss_where_every_mode_can_be_compared():
     curves = {"a": {"eval_steps": np.array([0, 10, 100]), "loss": np.array([2.0, 1.0, 0.2])},
               "b": {"eval_steps": np.array([0, 5, 20]), "loss": np.array([2.0, 0.5, 0.4])}}

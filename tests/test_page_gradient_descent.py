@@ -160,9 +160,18 @@ def test_each_preset_caption_says_what_its_run_does(name):
         at.radio(key="w_gd_preset").set_value(preset).run()
         x0, steps = at.slider(key="w_gd_start").value, at.slider(key="w_gd_steps1").value
         run = descent.descend_1d(name, x0, fn.presets[preset], steps)
-        said = descent.BEHAVIOUR_NOTES[descent.behaviour(run)]
         assert descent.behaviour(run) == fn.behaviour(preset)
-        assert any(said in c.value and c.value.startswith("**This run") for c in at.caption)
+        assert any(c.value.endswith(descent.run_note(run)) and c.value.startswith("**This run") for c in at.caption)
+
+
+def test_the_this_run_line_follows_the_steps_shown():
+    """Too small a rate for 100 steps gets x from 2 to 0.27: the line gives those numbers and does not
+    call it far from the minimum (the preset's caption, for its default 20 steps, still may)."""
+    at = open_page({"function": "quadratic", "preset": "too small", "steps": "100"})
+    line = next(c.value for c in at.caption if c.value.startswith("**This run"))
+    x = descent.descend_1d("quadratic", 2.0, 0.01, 100).theta[:, 0]
+    assert "100 steps" in line and f"from 2 to {x[-1]:.3g}" in line and "far from" not in line
+    assert abs(x[-1] - 2 * 0.98 ** 100) < 1e-12
 
 
 def test_the_batch_mode_sentence_names_the_leader_of_each_axis(at):
