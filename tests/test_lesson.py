@@ -114,7 +114,10 @@ def test_home_lists_every_experiment_and_makes_a_lesson_link():
     assert len(links) == len(EXPERIMENTS_LIST)
     first = links[0].proto
     assert dict(parse_qsl(first.query_string)) == {**EXPERIMENTS_LIST[0].runs[0].query(), "try": "lr_too_large"}
-    at.multiselect[0].set_value(["optimizer", "lr"])
+    hide = at.multiselect[0]
+    assert "Learning rate η" in hide.options and "Batch size B" in hide.options and "lr" not in hide.options
+    assert not hide.proto.select_all   # no "Select all" first row that would hide every control
+    hide.set_value(["optimizer", "lr"])   # the values are still the link names
     at.text_input[0].set_value("Only the learning rate changes.")
     next(b for b in at.button if b.label == "Make the link").click().run()
     code = at.code[0].value
@@ -125,6 +128,15 @@ def test_home_lists_every_experiment_and_makes_a_lesson_link():
     assert q["preset"] == "default" and float(q["lr"]) == PRESETS["default"].lr  # the current settings: the defaults
     found, notes = lesson.parse(q, [p for p in q if p not in ("hide", "fix", "note")])
     assert found.hide == {"lr", "optimizer"} and not notes
+    assert any(c.value.startswith("Add it to this app's address") for c in at.caption)  # AppTest has no URL
+
+
+def test_a_lesson_link_is_whole_when_the_apps_address_is_known():
+    path = lesson.link("train", {"preset": "seed"}, lesson.Lesson(frozenset({"lr"})))
+    assert lesson.full_link("https://demo.example.org/mnist", path) == f"https://demo.example.org/mnist/{path}"
+    assert lesson.full_link("http://localhost:8501/", path) == f"http://localhost:8501/{path}"
+    assert lesson.full_link(None, path) == lesson.full_link("", path) == "/" + path
+    assert lesson.full_link("javascript:alert(1)", path) == "/" + path
 
 
 def test_the_draw_experiment_reads_moved_digits_with_the_pages_model():

@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from mnistcore.options import OPTIONS
 from ui import state
 
 HIDE, FIX, NOTE = "hide", "fix", "note"
@@ -154,23 +155,42 @@ def link(page: str, settings: Mapping[str, str], lesson: Lesson) -> str:
     return page + ("?" + urlencode(q) if q else "")
 
 
-def lesson_link_form(page: str, settings: Mapping[str, str], names: Collection[str]) -> None:
+def full_link(app_url: str | None, path_and_query: str) -> str:
+    """The link to copy: the app's address (``st.context.url`` on Home, the page the form is on,
+    whose own path is empty) joined to "/train?...", or the relative "/train?..." when the address is
+    unknown (under AppTest, or a browser that did not send it)."""
+    if not app_url or not app_url.startswith(("http://", "https://")):
+        return "/" + path_and_query
+    return app_url.split("?", 1)[0].split("#", 1)[0].rstrip("/") + "/" + path_and_query
+
+
+def lesson_link_form(page: str, settings: Mapping[str, str], labels: Mapping[str, str]) -> None:
     """The Home page's "make a lesson link" form: ``page``'s current ``settings``, some controls
-    hidden or fixed, a note; writes the link to copy."""
+    hidden or fixed, a note; writes the link to copy.
+
+    ``labels`` maps each setting's link name (the value a lesson's hide= and fix= carry) to the label
+    its control has on ``page``; the lists show the labels. Their "Select all" is switched off: it is
+    the list's first row, where a teacher expects a setting, and hiding every control is no lesson.
+    """
+    names = sorted(labels, key=lambda n: labels[n].casefold())
     with st.expander("Make a lesson link (for teachers)", icon=":material/school:"):
         st.caption(f"A link that opens the {page.title()} page with its current settings, the controls you "
                    "choose hidden or fixed, and your note on top.")
         with st.form("lesson_link"):
-            hide = st.multiselect("Hide these controls", sorted(names), help="Their values still apply.")
-            fix = st.multiselect("Show these but do not let them change", sorted(names))
+            hide = st.multiselect("Hide these controls", names, format_func=labels.get, select_all=False,
+                                  help="Their values still apply.")
+            fix = st.multiselect("Show these but do not let them change", names, format_func=labels.get,
+                                 select_all=False)
             note = st.text_input("A note shown on top", max_chars=NOTE_MAX,
                                  help="Plain text, a sentence or two: what to look for.")
             made = st.form_submit_button("Make the link")
         if made:
             lesson = Lesson(frozenset(hide), frozenset(fix) - frozenset(hide), clean_note(note))
-            st.code("/" + link(page, settings, lesson), language=None, wrap_lines=True)
-            st.caption("Add it to this app's address (everything before the first `/`), e.g. "
-                       "`https://your-app.streamlit.app/train?...`.")
+            made_link = full_link(st.context.url, link(page, settings, lesson))
+            st.code(made_link, language=None, wrap_lines=True)
+            if made_link.startswith("/"):
+                st.caption("Add it to this app's address (everything before the first `/`), e.g. "
+                           "`https://your-app.streamlit.app/train?...`.")
 
 
 def train_lesson_form() -> None:
@@ -182,4 +202,5 @@ def train_lesson_form() -> None:
     if settings["dataset"] == state.UPLOADED:
         settings["dataset"] = "mnist"  # an upload cannot be linked
     settings.update({p.name: p.to_url(st.session_state.get(p.key, p.default)) for p in params})
-    lesson_link_form("train", settings, [p.name for p in params])
+    labels = {option.link: option.label for option in OPTIONS.values()} | {tr.preset_param().name: "Preset"}
+    lesson_link_form("train", settings, {p.name: labels.get(p.name, p.name) for p in params})
