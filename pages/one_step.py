@@ -108,19 +108,26 @@ if st.session_state[state.OS_NET] == "fresh":
 c[3].number_input("Learning rate η", 0.0001, 100.0, step=0.05, format="%.4f", **state.bind(state.OS_ETA))
 st.session_state.setdefault(state.OS_SOURCE, "index")
 st.radio("Image", list(one_step.SOURCES), format_func=one_step.SOURCES.get, horizontal=True,
-         **state.bind(state.OS_SOURCE))
+         **state.bind(state.OS_SOURCE, then=one_step.forget_label))
 x, label, title = one_step.image(ds)
 model, about, more = one_step.network(ds)
 state.show_notes(notes + more)
 state.write_params(one_step.PARAMS)
 if x is None:
     st.stop()
+if label is None:   # a drawing or an upload: the learner says what it is
+    label = one_step.right_label(model, x, names)
+    if label is None:
+        st.info("Pick its right label above: the loss, the backward pass and the teaching all start from "
+                "what the network should have said.", icon=":material/label:")
+        st.stop()
+    title += f", labelled {names[label]}"
 rec = one_step.record(model, x, label, st.session_state[state.OS_ETA])
 st.markdown(f"Stepping {about} on {title}.")
 phase_view(model, rec, names)
 st.header("The same step on a mini-batch")
 views.batch_view(model, ds, x, label, st.session_state[state.OS_ETA],
-           st.session_state[state.OS_INDEX] if st.session_state[state.OS_SOURCE] == "index" else None)
+                 st.session_state[state.OS_INDEX] if st.session_state[state.OS_SOURCE] == "index" else None, rec)
 st.header("Check the gradient")
 views.check_view(model, rec)
 st.header("Teach it your digit")

@@ -3,6 +3,7 @@ on, and the records it computes (kept per visitor, recomputed only when a settin
 
     model, about, notes = network(ds)        # fresh from a seed, the Train page's, or the ready one
     x, label, title = image(ds)              # widgets for the image; x (784,) floats in [0, 1]
+    label = right_label(model, x, names)     # a drawing's or upload's label: None until picked
     rec = record(model, x, label, eta)       # mnistcore.step.StepRecord, cached in the session
 """
 from __future__ import annotations
@@ -100,10 +101,19 @@ def pick_random(n: int) -> None:
     st.session_state[state.OS_INDEX] = int(np.random.default_rng().integers(n))
 
 
-def image(ds) -> tuple[np.ndarray | None, int, str]:
-    """The source's widgets, then (x (784,) floats in [0, 1] or None, its label, a title)."""
+def forget_label() -> None:
+    """A new drawing, upload or source: the label picked for the last one does not apply."""
+    st.session_state[state.OS_LABEL] = None
+    st.session_state.pop(state.OS_TEACH, None)
+
+
+def image(ds) -> tuple[np.ndarray | None, int | None, str]:
+    """The source's widgets, then (x (784,) floats in [0, 1] or None, its label, a title).
+
+    A training image comes with its label; a drawing or an upload with None: the learner gives
+    it with ``right_label``, once the network's reading of it is shown."""
     names, source = ds.class_names, st.session_state.setdefault(state.OS_SOURCE, "index")
-    st.session_state.setdefault(state.OS_LABEL, 0)
+    st.session_state.setdefault(state.OS_LABEL, None)
     if source == "index":
         n = len(ds.x_train)
         if st.session_state[state.OS_INDEX] >= n:  # a link's index, or one kept from a larger data set
@@ -123,7 +133,7 @@ def image(ds) -> tuple[np.ndarray | None, int, str]:
                     icon=":material/draw:")
     else:
         upload = st.file_uploader("A picture of one digit", type=["png", "jpg", "jpeg"],
-                                  max_upload_size=MAX_UPLOAD_MB, key="os_upload")
+                                  max_upload_size=MAX_UPLOAD_MB, key="os_upload", on_change=forget_label)
         if upload is not None:
             try:
                 x = to_mnist(load_image(upload.getvalue()))
@@ -131,13 +141,23 @@ def image(ds) -> tuple[np.ndarray | None, int, str]:
                 st.error(f"{upload.name}: there is no digit in this picture (it is blank).")
             except ValueError as err:
                 st.error(f"{upload.name}: {err}")
-    if st.session_state[state.OS_LABEL] >= len(names):
-        st.session_state[state.OS_LABEL] = 0
-    label = st.selectbox("Its right label", range(len(names)), format_func=lambda c: names[c],
-                         **state.bind(state.OS_LABEL))
     if x is None:
-        return None, label, ""
-    return np.asarray(x, dtype=np.float32).reshape(-1), label, f"your {'drawing' if source == 'drawing' else 'picture'}, labelled {names[label]}"
+        return None, None, ""
+    return np.asarray(x, dtype=np.float32).reshape(-1), None, f"your {'drawing' if source == 'drawing' else 'picture'}"
+
+
+def right_label(model: MLP, x: np.ndarray, names) -> int | None:
+    """What the network reads in x (784,), then the learner's label for it: None until picked.
+
+    No guessed default: a label the learner did not choose would be taught as if it were right."""
+    p = model.predict_proba(x[None])[0]
+    first, second = (int(k) for k in np.argsort(-p, kind="stable")[:2])
+    st.markdown(f"The network reads it as **{names[first]}** ({p[first]:.1%}); its second choice is "
+                f"{names[second]} ({p[second]:.1%}). What is it really?")
+    if st.session_state[state.OS_LABEL] not in range(len(names)):   # e.g. kept from a data set with more classes
+        st.session_state[state.OS_LABEL] = None
+    return st.selectbox("Its right label", range(len(names)), format_func=lambda c: names[c],
+                        placeholder="Pick the right label", **state.bind(state.OS_LABEL))
 
 
 def settings_key(model: MLP, X: np.ndarray, *rest) -> tuple:
@@ -165,17 +185,20 @@ def batch(ds, x: np.ndarray, label: int, B: int, seed: int, skip: int | None) ->
     return X, np.concatenate([[label], ds.y_train[np.sort(others)]]).astype(np.intp)
 
 
-BATCH_CACHE = "os_batch_cache"   # (key, batch StepRecord, mean of per-image gradients) of this visitor
+BATCH_CACHE = "os_batch_cache"   # (key, batch StepRecord, mean of per-image gradients, smaller) of this visitor
 
 
 def batch_step(model: MLP, X: np.ndarray, y: np.ndarray, eta: float):
-    """(record of the batch step, mean of its per-image gradients), cached like ``record``."""
+    """(record of the batch step, mean of its per-image gradients, the step with eta / 10 when the
+    loss did not fall, else None), cached like ``record``."""
     key = settings_key(model, X, y.tobytes(), eta)
     cached = st.session_state.get(BATCH_CACHE)
     if cached is None or cached[0] != key:
-        cached = (key, step.step_record(model, X, y, eta), step.mean_of_per_image_gradients(model, X, y))
+        rec = step.step_record(model, X, y, eta)
+        smaller = None if rec.loss_after < rec.loss else step.step_record(model, X, y, eta / 10)
+        cached = (key, rec, step.mean_of_per_image_gradients(model, X, y), smaller)
         st.session_state[BATCH_CACHE] = cached
-    return cached[1], cached[2]
+    return cached[1:]
 
 
 def open_with_drawing(x: np.ndarray, net: str) -> None:
@@ -183,5 +206,6 @@ def open_with_drawing(x: np.ndarray, net: str) -> None:
     st.session_state[state.OS_DRAWN] = np.asarray(x, dtype=np.float32)
     st.session_state[state.OS_SOURCE] = "drawing"
     st.session_state[state.OS_NET] = net
+    forget_label()   # the learner says what this drawing is (it was misread: no guess)
     st.session_state.setdefault(state.PARAMS_READ, set()).add("one_step")   # the link must not undo this
     st.switch_page("pages/one_step.py")

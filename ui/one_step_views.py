@@ -202,24 +202,58 @@ def unit(rec: step.StepRecord, model: MLP, layer: int, j: int, phase: str, names
 
 # --- the sections below the phases, each its own fragment -----------------------------------------
 
+def change(before: float, after: float) -> str:
+    """How a loss moved, in one word (NaN after an overflow is neither more nor less)."""
+    return ("fell" if after < before else "rose" if after >= before else "became not a finite number")
+
+
+def batch_note(B: int, asked: int, seed: int, err: float, dtype) -> str:
+    """What the batch is and how its gradient compares with the mean of the per-image ones."""
+    if B == 1:
+        return ("B = 1: the batch is this image alone, so its gradient is this image's gradient and the "
+                "step is the one above.")
+    others = f"{B - 1} other training image{'s' if B > 2 else ''}"
+    fewer = f" (B = {asked} asked for; the data set has only {B} training images)" if B < asked else ""
+    rounding = err <= 1000 * np.finfo(dtype).eps   # float32: ~1e-4; a wrong mean would be far above
+    return (f"This image and {others} (seed {seed}){fewer}. The batch gradient and the mean of the {B} "
+            f"per-image gradients differ by a relative {err:.1e}: "
+            + ("rounding, the same numbers." if rounding else "more than rounding explains."))
+
+
+def step_note(batch: step.StepRecord, alone: step.StepRecord, smaller: step.StepRecord | None) -> str:
+    """The batch step's outcome next to the same eta on this image alone, and, when the batch's loss
+    did not fall, what a step ten times smaller does: every clause from the numbers it states."""
+    B, eta, verb = len(batch.y), batch.eta, change(batch.loss, batch.loss_after)
+    whose = "the batch's mean loss" if B > 1 else "the loss on this image"
+    said = (f"After one step with eta = {eta:g} {whose} **{verb}** "
+            f"({batch.loss:.4f} → {batch.loss_after:.4f}).")
+    if B > 1:
+        mine = change(alone.loss, alone.loss_after)
+        said += (f" On this image alone, with the same eta, the loss {mine} "
+                 f"({alone.loss:.4f} → {alone.loss_after:.4f})")
+        said += (": a step that suits one image overshoots for the batch." if mine == "fell" and verb != "fell"
+                 else ".")
+    if smaller is not None and verb != "fell":
+        said += (f" With eta = {smaller.eta:g}, ten times smaller, {whose} "
+                 f"{change(smaller.loss, smaller.loss_after)} ({smaller.loss:.4f} → {smaller.loss_after:.4f}).")
+    return said
+
+
 @st.fragment
-def batch_view(model, ds, x, label, eta, skip) -> None:
+def batch_view(model, ds, x, label, eta, skip, alone: step.StepRecord) -> None:
+    """The step on a batch of B images: its gradient is the mean of theirs, and what it did."""
     B = st.slider("Mini-batch size B", 1, step.MAX_BATCH, **state.bind(state.OS_BATCH))
     state.write_params([one_step.BATCH])
-    X, y = one_step.batch(ds, x, label, B, st.session_state[state.OS_SEED], skip)
-    rec, mean = one_step.batch_step(model, X, y, eta)
+    seed = st.session_state[state.OS_SEED]
+    X, y = one_step.batch(ds, x, label, B, seed, skip)
+    rec, mean, smaller = one_step.batch_step(model, X, y, eta)
     st.latex(step.FORMULAS["batch"])
     err = max(relative_error(g, m) for g, m in zip(rec.grads, mean))
-    st.markdown(f"This image and {len(y) - 1} other training images (seed {st.session_state[state.OS_SEED]}). "
-                f"The batch gradient and the mean of the {len(y)} per-image gradients differ by a relative "
-                f"{err:.1e}: float32 rounding, the same numbers.")
-    verb = ("fell" if rec.loss_after < rec.loss else "rose" if rec.loss_after >= rec.loss
-            else "became not a finite number")   # NaN: exp overflowed
+    st.markdown(batch_note(len(y), B, seed, err, model.dtype))
     c = st.columns(2)
     c[0].metric("Mean loss on the batch", f"{rec.loss_after:.4f}", f"{rec.loss_after - rec.loss:+.4f} (was {rec.loss:.4f})",
                 delta_color="inverse")
-    c[1].markdown(f"After one step with eta = {eta:g} the batch's loss **{verb}**. A step that suits one image can "
-                  "overshoot for many: try eta = 10 with B = 32.")
+    c[1].markdown(step_note(rec, alone, smaller))
 
 
 @st.fragment
