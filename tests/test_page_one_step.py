@@ -13,9 +13,8 @@ from appserver import open_app
 from mnistcore import data, step
 from mnistcore.model import init_mlp
 from mnistcore.predict import load_shipped_model
-from ui import one_step
+from ui import one_step, state
 from ui import one_step_views as views
-from ui import state
 
 PAGE = "pages/one_step.py"
 TIMEOUT = 60
