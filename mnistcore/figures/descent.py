@@ -171,7 +171,7 @@ def descent_2d_figure(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, paths: dict
                                  marker=dict(symbol="star", size=14, color="gold", line=dict(width=1, color="black"))))
     start = next(iter(paths.values()))[0]
     fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
-                             marker=dict(symbol="x", size=11, color="black")))
+                             marker=dict(symbol="x", size=11, color="white", line=dict(width=1, color="#222"))))  # on both themes
     names = [str(k) for k in steps]
     fig.frames = [dict(name=name, data=dynamic(k), traces=moving) for k, name in zip(steps, names)]
     fig.update_layout(

@@ -16,6 +16,7 @@ PHASES = ("Forward", "Loss", "Backward", "Update")
 DIVERGING = "RdBu_r"          # blue negative, white 0, red positive
 HIGHLIGHT = "#e4572e"         # the selected unit, the label's class, the top entries
 REST = "#9aa5b1"
+OUTLINE = "#8a8a8a"           # a mid grey: unit rings and "+n more" read on a light and a dark theme
 EDGE_BINS = 7                 # colour levels of the edges (one line trace per level)
 
 __all__ = ["PHASES", "shown_units", "diagram_quantities", "network_figure", "strip_figure",
@@ -121,14 +122,14 @@ def network_figure(nodes: Sequence[np.ndarray], edges: Sequence[np.ndarray], uni
         x=np.array(xs), y=np.array(yv), mode="markers", customdata=custom, text=text,
         hovertemplate="%{text}<extra></extra>",
         marker=dict(size=[18 if r else 12 for r in ring], color=colour, colorscale=DIVERGING, cmin=-1, cmax=1,
-                    line=dict(color=[HIGHLIGHT if r else "#444" for r in ring], width=[4 if r else 1 for r in ring])),
+                    line=dict(color=[HIGHLIGHT if r else OUTLINE for r in ring], width=[4 if r else 1 for r in ring])),
         showlegend=False, name="units"))
     fig = go.Figure(traces)   # one figure from all traces: add_trace validates the figure each time
     widths = [len(np.asarray(n)) for n in nodes]
     names = ["input x"] + [f"hidden {l}" for l in range(1, n_layers - 1)] + ["output"]
     annotations = [dict(x=l, y=1.18, text=f"<b>{names[l]}</b> ({widths[l]})", showarrow=False)
                    for l in range(n_layers)]
-    annotations += [dict(x=l, y=-1.16, text=f"+{widths[l] - len(u)} more", showarrow=False, font_color="#666")
+    annotations += [dict(x=l, y=-1.16, text=f"+{widths[l] - len(u)} more", showarrow=False, font_color=OUTLINE)
                     for l, u in enumerate(units) if widths[l] > len(u)]
     if class_names:   # output class names beside their dots
         out = n_layers - 1
@@ -137,7 +138,7 @@ def network_figure(nodes: Sequence[np.ndarray], edges: Sequence[np.ndarray], uni
     # The phase is named in the layout's meta, not in a title: the page names it above the chart, and
     # a title changed by quick fragment reruns (Play) was left drawn over its successor.
     fig.update_layout(meta={"phase": phase}, height=height, annotations=annotations,
-                      margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white", clickmode="event+select",
+                      margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="rgba(0,0,0,0)", clickmode="event+select",
                       dragmode=False)
     fig.update_xaxes(visible=False, range=[-0.3, n_layers - 0.6])
     fig.update_yaxes(visible=False, range=[-1.25, 1.25])

@@ -34,7 +34,7 @@ METRICS = ("loss", "accuracy")
 SPLIT_NAMES = {"train": "train", "test": "test", "val": "validation"}
 COLOURS = {"train": "#2563eb", "test": "#ea580c", "val": "#16a34a"}
 RUN_COLOURS = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04",
-               "#db2777", "#4b5563", "#65a30d")
+               "#db2777", "#6b7280", "#65a30d")  # every one reads on a light and a dark theme
 DIVERGING = "RdBu_r"  # blue = negative weight, white = 0, red = positive
 MIN_ACCURACY_SPAN = 0.10   # an accuracy axis is at least 10 percentage points tall
 MUTED = "rgba(128, 128, 128, 0.25)"   # the right answers: grey on light and dark themes alike
