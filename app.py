@@ -4,9 +4,10 @@ import streamlit as st
 from ui.data import choose_dataset
 from ui.glossary import sidebar_glossary
 from ui.lesson import other_page
-from ui import lost_work
+from ui import lost_work, warmup
 
 st.set_page_config(page_title="MNIST explainer", page_icon=":material/neurology:", layout="wide")
+warmup.start()         # once per process: the pages' shared runs computed before the first visitor asks
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

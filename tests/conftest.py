@@ -37,6 +37,10 @@ RUN_TIMEOUT_MS = 60_000  # default for page actions: a server's first run loads 
 # Tests never write to the user's ~/.cache: decoded data sets go to a temporary folder
 # (the app server the browser tests start inherits it).
 os.environ.setdefault("MNISTCORE_CACHE_DIR", tempfile.mkdtemp(prefix="mnistcore-test-cache-"))
+# No warm-up thread (ui/warmup.py) in the test process or the servers it starts: each would train
+# the Inside page's networks in the background and slow every other test (tests/test_warmup.py
+# runs the warm-up itself).
+os.environ.setdefault("MNIST_WARMUP", "0")
 
 
 @pytest.fixture(autouse=True)
