@@ -79,3 +79,25 @@ def test_the_app_starts_it_once_per_process(monkeypatch):
     thread.join(timeout=30)
     assert ran == [1]
     warmup.start.clear()
+
+
+def test_the_lab_maps_it_makes_are_the_ones_the_lab_page_shows(monkeypatch):
+    from mnistcore import embedding
+    from ui import lab
+    from ui.data import load_builtin
+    st.cache_data.clear()
+    calls: list[int] = []
+    real = embedding.tsne
+
+    def counted(X, *args, **kwargs):   # a short t-SNE: the counting is what is tested
+        calls.append(len(X))
+        return real(X, *args, **{**kwargs, "n_iter": 30, "exaggeration_iter": 10})
+    monkeypatch.setattr(embedding, "tsne", counted)
+    warmup.lab_maps(load_builtin("mnist"))
+    assert len(calls) == 2                           # the pixels' map and the first hidden layer's
+    at = open_app("pages/lab.py", query={lab.TAB: "Hidden-layer map"})
+    at.button_group(key="lab_method").set_value("t-SNE").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "t-SNE" in at.button_group(key="lab_method").value
+    assert len(calls) == 2, calls                     # both maps came from the warm cache
+    st.cache_data.clear()

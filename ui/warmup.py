@@ -1,7 +1,8 @@
 """Work that is the same for every visitor, done once per server process before anyone asks.
 
-The Inside page's runs (gradient flow, dead units, the capacity sweep, the over-fitting curves)
-and the Gradient descent page's batch-mode curves take seconds each on two cores. They are
+The Inside page's runs (gradient flow, dead units, the capacity sweep, the over-fitting curves),
+the Lab's hidden-layer maps and the Gradient descent page's batch-mode curves take seconds each
+on two cores. They are
 cached per process (``st.cache_data``), so without this the first visitor to open each would
 wait for it. The first script run of the process starts one background thread that fills those
 caches for the built-in MNIST with the pages' default settings, one after another. A visitor who
@@ -38,10 +39,26 @@ def tasks() -> list[tuple[str, Callable[[], object]]]:
              for k, c in dg.GRADIENT_FLOW_CONFIGS.items()]
     jobs += [(f"dead units (lr {lr:g})", lambda lr=lr: inside.gradient_flow(ds, dg.GRADIENT_FLOW_CONFIGS["relu"].replace(lr=lr)))
              for lr in dg.DEAD_UNIT_LRS]
+    jobs += [("Lab maps (t-SNE, PCA)", lambda: lab_maps(ds))]
     jobs += [("capacity sweep", lambda: inside.capacity(ds)),
              ("over-fitting curves", lambda: inside.fit_curves(ds, overfit)),
              ("early stopping", lambda: inside.fit_curves(ds, overfit.replace(early_stopping=inside.DEFAULTS[inside.PATIENCE])))]
     return jobs
+
+
+def lab_maps(ds) -> None:
+    """The Lab's hidden-layer maps of the ready-trained model on MNIST, as the page first shows them
+    (t-SNE takes seconds): the raw pixels' map and the first hidden layer's, by PCA and t-SNE."""
+    import numpy as np
+
+    from ui import lab
+    model, _ = lab.ready_model()
+    key = f"{lab.model_key(model)}:{ds.name}"
+    s = lab.Studied(model, key, ds.name, lab.READY, ds.x_test, np.asarray(ds.y_test, dtype=np.intp),
+                    tuple(ds.class_names), ds)
+    for layer_map in (lab.pca_map, lab.tsne_map):
+        layer_map(s.data_key, None, s)
+        layer_map(s.key, 0, s)
 
 
 def run(jobs: list[tuple[str, Callable[[], object]]]) -> list[str]:
