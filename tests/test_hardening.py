@@ -378,7 +378,7 @@ TRAIN_LINKS = {
     "l2": ["11", "-1", "inf"],
     "val_split": ["0.6", "-0.1", "half"],
     "early_stopping": ["21", "-1", "yes"],
-    "activation": ["swish", "", "RELU"], "init": ["zeros"], "loss": ["hinge"], "optimizer": ["rmsprop"],
+    "activation": ["swish", "", "RELU"], "init": ["ones"], "loss": ["hinge"], "optimizer": ["rmsprop"],
     "schedule": ["exp"], "dtype": ["float16"], "nesterov": ["maybe"], "augment": ["2"], "preset": ["nope", ""],
 }
 

@@ -131,7 +131,7 @@ def test_nesterov_differs_from_plain_momentum_and_both_learn():
     (dict(lr=0), "lr"), (dict(lr=-1.0), "lr"), (dict(batch_size=-1), "batch_size"),
     (dict(hidden=(128, 0)), "hidden"), (dict(activation="swish"), "activation"),
     (dict(epochs=0), "epochs"), (dict(dropout=1.0), "dropout"), (dict(optimizer="rmsprop"), "optimizer"),
-    (dict(loss="hinge"), "loss"), (dict(init="zeros"), "init"), (dict(early_stopping=3), "validation"),
+    (dict(loss="hinge"), "loss"), (dict(init="ones"), "init"), (dict(early_stopping=3), "validation"),
     (dict(lr=float("nan")), "lr"), (dict(val_split=0.95), "val_split"), (dict(seed=-2), "seed"),
 ])
 def test_config_refuses_bad_values_naming_them(bad, message):
