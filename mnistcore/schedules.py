@@ -38,12 +38,12 @@ def cosine(lr: float, epoch: int, epochs: int) -> float:
 
 
 SCHEDULES: dict[str, Schedule] = {
-    "constant": Schedule(constant, r"\eta_e = \eta", "constant", "The same rate every epoch."),
+    "constant": Schedule(constant, r"\eta_e = \eta", "Constant", "The same rate every epoch."),
     "step": Schedule(step, r"\eta_e = \eta \cdot 0.5^{\lfloor 4e / E \rfloor}",
-                     "step (halve after each quarter of the run)",
+                     "Step (halve each quarter)",
                      "The rate is halved each time another quarter of the run's E epochs has passed "
                      "(epoch e of E, counted from 0)."),
-    "cosine": Schedule(cosine, r"\eta_e = \tfrac{\eta}{2}\left(1 + \cos\frac{\pi e}{E}\right)", "cosine",
+    "cosine": Schedule(cosine, r"\eta_e = \tfrac{\eta}{2}\left(1 + \cos\frac{\pi e}{E}\right)", "Cosine",
                        "Half a cosine wave from the rate down towards 0 over the run's E epochs."),
 }
 

@@ -156,6 +156,8 @@ def test_confusion_figure_colours_only_the_mistakes():
     assert np.isnan(z[2]).all()                                    # a class with no images: no rate
     assert (heat.zmin, heat.zmax) == (0, pytest.approx(0.25))      # the scale ends at the worst mistake
     assert np.asarray(heat.customdata).tolist() == cm.tolist()
+    title = heat.colorbar.title   # one line along the bar: Plotly's colour-bar titles ignore <br>
+    assert "<br>" not in title.text and "share of the true class" in title.text and title.side == "right"
     grey = [(s.x0, s.y0) for s in counts.layout.shapes]
     assert grey == [(-0.5, -0.5), (0.5, 0.5), (1.5, 1.5)] and {s.layer for s in counts.layout.shapes} == {"below"}
     rates = figs.confusion_figure(cm, ["a", "b", "c"], rates=True).data[0]

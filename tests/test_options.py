@@ -107,3 +107,8 @@ def test_adding_an_optimizer_is_one_registry_entry(monkeypatch, capsys):
     assert main(["train", "--optimizer", "sign_sgd", "--lr", "0.001", "--hidden", "8", "--train-size", "300",
                  "--epochs", "1", "--quiet", "--json"]) == 0
     assert '"optimizer": "sign_sgd"' in capsys.readouterr().out
+
+
+def test_schedule_labels_are_plain_words_not_the_keys():
+    labels = {k: OPTIONS["schedule"].choice_label(k) for k in OPTIONS["schedule"].choices}
+    assert all(label != k and label[0].isupper() for k, label in labels.items()), labels

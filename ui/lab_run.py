@@ -223,7 +223,8 @@ def run_section() -> None:
                 help="Train to the end of this epoch (a whole epoch when at the start of one).")
     c[4].button("Slow motion", icon=":material/slow_motion_video:", disabled=dead, on_click=_ask, args=("slow",),
                 help=f"The next batches one by one, a step every {SLOW_SECONDS} s, the charts redrawn each time.")
-    c[5].number_input("batches in slow motion", 1, 200, 20, key=W_SLOW_N)
+    c[5].number_input("Batches, one by one", 1, 200, 20, key=W_SLOW_N,
+                       help="How many batches Slow motion trains, one step at a time.")
 
     with st.container(border=True):
         st.markdown("**Change while it trains**")

@@ -262,7 +262,8 @@ def confusion_figure(cm: np.ndarray, class_names: Sequence[str], rates: bool = F
     fig = go.Figure(go.Heatmap(
         z=mistakes, x=names, y=names, text=text, texttemplate="%{text}", textfont=dict(size=11),
         colorscale=MISTAKES, zmin=0, zmax=top, customdata=cm,
-        colorbar=dict(title="mistakes:<br>share of<br>true class", tickformat=".1%" if top < 0.1 else ".0%"),
+        colorbar=dict(title=dict(text="mistakes: share of the true class", side="right"),   # Plotly ignores <br> here
+                      tickformat=".1%" if top < 0.1 else ".0%"),
         hovertemplate="true %{y}, predicted %{x}<br>%{customdata:,} images<extra></extra>",
     ))
     for c in range(k):   # the right answers: grey squares under the (uncoloured) diagonal
