@@ -35,26 +35,46 @@ if run is None and pressed is not None:
         st.error(f"Training could not start: {err}", icon=":material/error:")
 training = run is not None
 
-state.show_notes(notes)
-for note in limits.notes:
-    st.warning(f"A limit of this server was set wrongly: {note}.", icon=":material/settings:")
-tr.show_notes()
+# The page keeps one layout whether or not a run trains: the same top-level slots, each with the
+# same number of parts. The browser keeps an element of the last script run at a place the new run
+# has not written yet (greyed out, until the run ends), and a block written where a block was
+# inherits the old one's children: a training run that wrote fewer or other parts would show the
+# idle page's leftovers for its whole length, squeezed into its new columns.
+with st.container():
+    state.show_notes(notes)
+    for note in limits.notes:
+        st.warning(f"A limit of this server was set wrongly: {note}.", icon=":material/settings:")
+    tr.show_notes()
 dataset_key = data.dataset_key(ds)
-if training:  # the run's progress and charts first, in view as soon as Train is pressed
-    stop, more = st.columns([1, 6], vertical_alignment="center")
-    stop.button("Stop", on_click=tr.request_stop, icon=":material/stop:", width="stretch")
-    more.caption(f"Run #{run.number}: {tr.describe(run.config)}, from {run.start}. Stop (here or Streamlit's, "
-                 "top right) ends it and keeps its model so far. Leaving this page pauses the run; coming "
-                 "back resumes it where it was.")
-    view = tr.StreamlitView()
-    view.progress_waiting(run)
-    view.charts(run)
-    st.caption(tr.CURVES)
-    if run.dataset_key and run.dataset_key != dataset_key:
-        st.info(f"Run #{run.number} goes on training on {data.label(run.dataset)}, the data set it started on; "
-                f"its test scores are on {data.label(run.dataset)}'s test images, not {data.label(ds.name)}'s.",
-                icon=":material/dataset:")
-    st.caption("The learning rate and batch size below can be changed while it trains. " + tr.CHANGE_RULE)
+runs = st.session_state.get(state.TR_RUNS, [])
+RESULTS = "what-the-network-learned"   # the results' header anchor, linked to when a run ends
+live = st.empty()   # the run's progress and charts, in view as soon as Train is pressed; still there when it ends
+if training:
+    with live.container():
+        stop, more = st.columns([1, 6], vertical_alignment="center")
+        stop.button("Stop", on_click=tr.request_stop, icon=":material/stop:", width="stretch")
+        more.caption(f"Run #{run.number}: {tr.describe(run.config)}, from {run.start}. Stop (here or Streamlit's, "
+                     "top right) ends it and keeps its model so far. Leaving this page pauses the run; coming "
+                     "back resumes it where it was.")
+        view = tr.StreamlitView()
+        view.progress_waiting(run)
+        view.charts(run)
+        st.caption(tr.CURVES)
+        if run.dataset_key and run.dataset_key != dataset_key:
+            st.info(f"Run #{run.number} goes on training on {data.label(run.dataset)}, the data set it started on; "
+                    f"its test scores are on {data.label(run.dataset)}'s test images, not {data.label(ds.name)}'s.",
+                    icon=":material/dataset:")
+        else:
+            st.empty()
+        st.caption("The learning rate and batch size below can be changed while it trains. " + tr.CHANGE_RULE)
+elif runs:
+    with live.container():   # the last run where it trained, part for part, and a link down to its results
+        tr.run_status(runs[-1])
+        view = tr.StreamlitView()
+        view.show_run(runs[-1])
+        st.caption(tr.CURVES)
+        st.markdown(f"**[Results below: what the network learned ↓](#{RESULTS})**")
+        st.caption(f"{tr.RELOAD_LOSES} Download the model under *Model file* below to keep it.")
 def start() -> None:
     """Train's callback: ask for a run, and rerun the whole page (not only the fragment) to start it."""
     tr.request_start()
@@ -78,11 +98,12 @@ def settings_part() -> None:
     go, more = st.columns([1, 6], vertical_alignment="center")
     go.button("Train", type="primary", on_click=start, disabled=training or bool(problems),
               icon=":material/play_arrow:", width="stretch")
-    if not training:
-        reason = tr.continue_reason(config) if config is not None else "the settings are not valid"
-        more.toggle("Continue from the current model", disabled=reason is not None, **state.bind(state.TR_CONTINUE),
-                    help=f"Not possible now: {reason}." if reason else "Start from the current model's weights "
-                         "instead of fresh random ones (the optimizer starts afresh).")
+    # shown (disabled) while a run trains too: the same parts in both layouts
+    reason = ("a run is training" if training else tr.continue_reason(config) if config is not None
+              else "the settings are not valid")
+    more.toggle("Continue from the current model", disabled=reason is not None, **state.bind(state.TR_CONTINUE),
+                help=f"Not possible now: {reason}." if reason else "Start from the current model's weights "
+                     "instead of fresh random ones (the optimizer starts afresh).")
     with more:
         export_run(config)
     for problem in problems:
@@ -92,30 +113,29 @@ def settings_part() -> None:
 
     with st.empty().container():
         experiments.try_this("train", locked=training, start=start)
+    tail = st.empty()   # an element while a run trains, so that the idle parts below go at once
     if not training and not st.session_state.get(state.TR_RUNS):
-        tr.StreamlitView().show_curve(empty_curve(), config.epochs if config else None, [])
-        st.caption("Press **Train**: the charts fill in as the network learns.")
+        with tail.container():
+            tr.StreamlitView().show_curve(empty_curve(), config.epochs if config else None, [])
+            st.caption("Press **Train**: the charts fill in as the network learns.")
 
 
-with st.empty().container():   # one slot: its stale content goes at once when Train changes the layout
+# The settings in two slots, one per state, the other left an empty element: a new run's settings
+# block then never lands where the last run's block was (Streamlit sends st.empty().container() as
+# one block message, which would take over the old block's children, laid out anew in its rows).
+idle_slot, training_slot = st.empty(), st.empty()
+with (training_slot if training else idle_slot).container():
     (settings_part if training else st.fragment(settings_part))()
-
-runs = st.session_state.get(state.TR_RUNS, [])
-if not training and runs:
-    view = tr.StreamlitView()  # the progress bar and the charts of the last run
-    view.show_run(runs[-1])
-    tr.run_status(runs[-1])
-    st.caption(tr.CURVES)
-    st.caption(f"{tr.RELOAD_LOSES} Download the model under *Model file* below to keep it.")
 
 # Each section below sits in its own slot, so that while a run trains a short line replaces it
 # at once (nothing greyed out for the length of the run) and the first point comes sooner.
 held = held_model()
-with st.empty().container():
-    if training:
-        st.caption(f"What run #{run.number} learned appears here when it ends.")
-    elif held is not None:
-        st.header("What the network learned")
+results_slot = st.empty()
+if training:   # one element: it replaces the whole results block at once
+    results_slot.caption(f"What run #{run.number} learned appears here when it ends.")
+elif held is not None:
+    with results_slot.container():
+        st.header("What the network learned", anchor=RESULTS)
         res = tr.results(held.model, ds, dataset_key)
         if res is None:
             st.info(f"{data.label(ds.name)} has no test split to score the model on.")

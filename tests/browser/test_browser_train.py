@@ -74,3 +74,49 @@ def test_the_charts_are_in_view_when_a_run_starts_and_the_header_stop_ends_it_cl
     expect(main.get_by_role("button", name="Train", exact=True)).to_be_enabled()
     wait_for_app(page)
     assert_no_exception(page)
+
+
+STALE = """() => [...document.querySelectorAll('[data-testid="stMain"] :is([data-stale="true"], [data-retained="true"])')]
+    .filter((el) => el.getBoundingClientRect().height > 0)
+    .map((el) => (el.innerText || el.firstElementChild?.getAttribute('data-testid') || '').replace(/\\s+/g, ' ').slice(0, 50))"""
+
+
+def test_a_second_run_trains_in_a_clean_layout_and_its_results_are_linked_when_it_ends(page: Page, app_url: str):
+    """At 1400x1000, a run started after another one (its results, runs table and model shown) is laid
+    out cleanly while it trains: nothing of the idle page is left over (greyed out, or its settings
+    squeezed into the new rows), no two blocks overlap, no label is cut. When a run ends, its status
+    and charts stay at the top, with a link that brings its results into view."""
+    from test_browser_layout import MEASURE, SLACK
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    open_page(page, app_url, LONG_RUN)
+    main = page.get_by_test_id("stMain")
+    train, stop = (main.get_by_role("button", name=n, exact=True) for n in ("Train", "Stop"))
+    train.click()
+    wait_for_points(page, 0)
+    stop.click()
+    expect(main.get_by_text("Confusion matrix")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    wait_for_app(page)
+
+    link = main.get_by_role("link", name=re.compile("Results below"))
+    expect(link).to_be_in_viewport()                       # the run's end leaves its link in view
+    link.click()
+    expect(main.get_by_role("heading", name="What the network learned")).to_be_in_viewport()
+
+    train.click()
+    expect(main.get_by_text(re.compile(r"Run #2: "))).to_be_visible()
+    expect(main.get_by_text("What run #2 learned appears here when it ends.")).to_be_visible()
+    wait_for_points(page, 0)
+    expect(stop).to_be_visible()
+    page.wait_for_function(f"() => ({STALE})().length === 0", timeout=RUN_TIMEOUT_MS)  # the first full draw
+    expect(stop).to_be_visible()                                                       # ...while it trains
+    assert page.evaluate(STALE) == []
+    problems = page.evaluate(MEASURE, SLACK)
+    assert not problems, "while run #2 trains:\n" + "\n".join(dict.fromkeys(problems))
+    expect(main.get_by_text("Continue from the current model")).to_be_visible()
+    expect(main.get_by_test_id("stExpander").filter(has_text="Too few units")).to_have_count(1)
+    box = main.get_by_test_id("stExpander").filter(has_text="Too few units").bounding_box()
+    assert box is not None and box["width"] > 300, box      # in its half-width row, not a squeezed column
+    page.get_by_test_id("stStatusWidget").get_by_role("button", name="Stop").click()
+    expect(stop).to_have_count(0)
+    wait_for_app(page)
+    assert_no_exception(page)
