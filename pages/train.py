@@ -161,5 +161,7 @@ with st.empty().container():
 
 if training:  # last, so that the whole page is drawn (not greyed out) while the charts fill in
     tr.watch_for_header_stop(run)
+    if pressed is not None:   # just started: Train was pressed further down, so bring the run into view
+        tr.scroll_into_view()
     tr.resume(run, view, limits)
     st.rerun()  # draw the page again, idle, with the new run's results

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from streamlit_page import RUN_TIMEOUT_MS, assert_no_exception, open_page, wait_for_app
 
 # Long enough that Stop comes well before the end, even on a fast machine: 100 epochs of 10,000 images.
-LONG_RUN = "train?preset=seed&train_size=10000&epochs=100"
+LONG_RUN = "train?preset=seed&train_size=0&epochs=100"   # minutes of training: it is stopped long before its end
 
 POINTS = """() => {
     const chart = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
@@ -63,9 +63,9 @@ def test_the_charts_are_in_view_when_a_run_starts_and_the_header_stop_ends_it_cl
     main = page.get_by_test_id("stMain")
     main.get_by_role("button", name="Train", exact=True).click()
     wait_for_points(page, 0)
-    chart = main.get_by_test_id("stPlotlyChart").first
-    box = chart.bounding_box()
-    assert box is not None and box["y"] + box["height"] / 2 < 1000, box   # on screen without scrolling
+    # Brought into view for the visitor, who pressed Train further down (expect retries while the
+    # chart is redrawn: a bounding box read once may catch it between two draws).
+    expect(main.get_by_test_id("stPlotlyChart").first).to_be_in_viewport(ratio=0.5)
     expect(main.get_by_test_id("stProgress")).to_be_in_viewport()
 
     page.get_by_test_id("stStatusWidget").get_by_role("button", name="Stop").click()

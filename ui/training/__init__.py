@@ -13,7 +13,7 @@ from ui.live_run import CHANGE_RULE, record_point
 from ui.training.explain import CURVES
 from ui.training.files import RELOAD_LOSES, model_files
 from ui.training.live import (DRAW_INTERVAL, DRAW_SHARE, POINTS_PER_EPOCH, SCORE_SHARE, STOP_WAIT, ActiveRun,
-                              Pacer, StreamlitView, View, progress_text, train_live)
+                              Pacer, StreamlitView, View, progress_text, scroll_into_view, train_live)
 from ui.training.scoring import N_MISTAKES, Results, results, score, show_results
 from ui.training.runs import (Run, continue_reason, describe, finish, request_start, request_stop, resume,
                               run_status, settle_active, show_notes, start_run, watch_for_header_stop)

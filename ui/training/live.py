@@ -179,3 +179,22 @@ class StreamlitView:
         self.shown = len(curve["epoch"])
         self.loss.plotly_chart(figs.learning_curves(curve, "loss", epochs, changes))
         self.accuracy.plotly_chart(figs.learning_curves(curve, "accuracy", epochs, changes))
+
+
+# Streamlit has no scrolling call: st.html runs this in the page itself. It waits (up to 3 s) for the run's progress bar, then scrolls it to a third of
+# the way down the view: the Stop row above it, the charts below it.
+SCROLL_JS = """<script>
+let tries = 0;
+const go = () => {
+  const bar = document.querySelector('[data-testid="stMain"] [data-testid="stProgress"]');
+  if (bar) { bar.scrollIntoView({block: 'start'}); bar.closest('[data-testid="stMain"]').scrollBy?.(0, -120); }
+  else if (tries++ < 30) setTimeout(go, 100);
+};
+go();
+</script>"""
+
+
+def scroll_into_view() -> None:
+    """Bring the live run (its progress bar, the charts below it) into view: Train is pressed
+    further down the page, where the browser would otherwise stay."""
+    st.html(SCROLL_JS, unsafe_allow_javascript=True)
