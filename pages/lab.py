@@ -6,7 +6,7 @@ from mnistcore import confidence, neurons
 from mnistcore.figures import lab as fig
 from mnistcore.figures.dataset import image_grid
 from ui import lab, state
-from ui.lab_run import run_section
+from ui.lab_run import run_section, watch_for_header_stop
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
@@ -155,4 +155,5 @@ def show_tabs() -> None:
                 st.plotly_chart(image_grid(s.images[unsure], titles=titles, ids=unsure, cols=8), key="lab_unsure")
 
 
+watch_for_header_stop()   # outside the fragment below, whose reruns train the Lab's run in slices
 tabs()

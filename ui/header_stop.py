@@ -4,9 +4,14 @@ The header Stop ends the script run with a StopException, after which every Stre
 it again: the page can draw nothing more, and would stay as it was mid-run (a progress bar saying
 "92 s left", buttons for a run that no longer moves) until the visitor clicks something. A page
 that trains calls ``redraw_once(ended)`` before training: a small fragment that the browser
-reruns every ``SECONDS`` (a fragment rerun never preempts the training script run, it waits),
-and that reruns the whole page once ``ended()`` is true, so the page shows the run as it really
-stands. After a normal end the page reruns itself and the fragment is gone.
+reruns every ``SECONDS`` and that reruns the whole page once ``ended()`` is true, so the page
+shows the run as it really stands. After a normal end the page reruns itself and the fragment is
+gone.
+
+A fragment's own rerun never preempts the page's script run: it waits for it to end. So when
+the fragment runs on its own, the script run that trained is over. That is also what makes the
+header Stop hard to tell from a click (see ``replaced_by_a_new_run``): a tick of this fragment
+that comes in just after the Stop starts a new script run, as a click would.
 """
 from __future__ import annotations
 
@@ -23,11 +28,19 @@ SECONDS = 1.0
 def redraw_once(ended: Callable[[], bool]) -> None:
     """While the script trains: rerun the page when `ended()` (no Streamlit calls in it) is true.
 
-    `ended` is also called once at once, as the fragment is drawn: it must be false then.
+    `ended` is asked only in the fragment's own reruns, that is once the training script run is
+    over (it may then settle a run that script run left unsettled), and only when no other
+    fragment reruns with it (the page's next slice of training, say: the page is still at work).
     """
+    inline = [True]   # the first call, just below, is in the script run that trains
+
     @st.fragment(run_every=SECONDS)
     def watch() -> None:
-        if ended():
+        if inline[0]:
+            inline[0] = False
+            return
+        ctx = get_script_run_ctx()
+        if ctx is not None and len(set(ctx.fragment_ids_this_run or ())) <= 1 and ended():
             st.rerun(scope="app")
     watch()
 

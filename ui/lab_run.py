@@ -31,7 +31,7 @@ from ui import limits, state
 from ui.data import current_dataset, dataset_key
 from ui.header_stop import redraw_once
 from ui.live_run import CHANGE_RULE, LiveRun
-from ui.state import LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_TRAINER
+from ui.state import LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_GOING, LAB_TRAINER, LAB_WATCHED
 from ui.training.widgets import _help, formula, optimizer_formula
 
 WIDTHS = (16, 32, 64, 128, 256)
@@ -100,6 +100,7 @@ def _new_run() -> None:
 def _ask(action: str | None) -> None:
     """Remember what the run should do in this script run (None: Pause, i.e. nothing)."""
     st.session_state[LAB_ACTION] = action
+    st.session_state[LAB_GOING] = action not in (None, "batch")   # (one batch is trained at once)
     if action is None and st.session_state.get(LAB_TRAINER) is not None:
         st.session_state[LAB_TRAINER].pause()   # a script run still training stops after its event
 
@@ -143,6 +144,32 @@ def _train(live: LiveRun, work: tuple[str, float], on_event, deadline: float | N
         done = not live.can_train or live.epoch_fraction >= live.planned
         return None if done else work
     return None
+
+
+def watch_for_header_stop() -> None:
+    """On the Lab page, outside the tabs' fragment: after Streamlit's header Stop mid-action,
+    redraw the page, showing the run paused (ui/header_stop.py).
+
+    Not inside the fragment that trains: a fragment rerun stopped before it has drawn the watch
+    again drops it (and the Stop falls between two slices often enough), leaving the page saying
+    "running" with nothing to redraw it. Drawn while there is a run to watch.
+    """
+    st.session_state[LAB_WATCHED] = st.session_state.get(LAB_TRAINER)
+    if st.session_state[LAB_WATCHED] is not None:
+        redraw_once(_stopped_midway)
+
+
+def _stopped_midway() -> bool:
+    """After Streamlit's header Stop mid-action: True (the page is to be redrawn, showing the run
+    paused, and what was left of the action is dropped). Asked only once the script run that
+    trained is over, and not while the next slice is on its way (ui/header_stop.py).
+    """
+    live: LiveRun | None = st.session_state.get(LAB_TRAINER)
+    if not st.session_state.get(LAB_GOING) or (live is not None and live.status == "running"):
+        return False   # the page already shows the run as it is
+    st.session_state.pop(LAB_ACTION, None)
+    st.session_state[LAB_GOING] = False
+    return True
 
 
 def _fragment_rerun() -> bool:
@@ -192,6 +219,8 @@ def label(name: str) -> str:
 @st.fragment
 def run_section() -> None:
     """Everything of the "Control the run" tab (a fragment: see the module's docstring)."""
+    if st.session_state.get(LAB_TRAINER) is not st.session_state.get(LAB_WATCHED):
+        st.rerun(scope="app")   # a new run: the page draws its watch (watch_for_header_stop)
     live: LiveRun | None = st.session_state.get(LAB_TRAINER)
     ds = current_dataset()
     if live is not None and st.session_state.get(LAB_DATASET) != dataset_key(ds):
@@ -244,14 +273,12 @@ def run_section() -> None:
     slots = (status, left.empty(), right.empty())
     drawn = [0]
     draw(live, slots, 0, going=work is not None)
+    st.session_state[LAB_GOING] = work is not None   # (drawn as it is when no action is under way)
     show_update(live.config, live.trainer.batch_size)
     if work is not None:
         def on_event(event: Progress) -> None:   # every point is stored before this draws it
             drawn[0] += 1
             draw(live, slots, drawn[0])
-        step0 = live.step   # after Streamlit's header Stop mid-training: redraw, showing the run paused
-        redraw_once(lambda: live.step != step0 and live.status != "running"
-                    and st.session_state.get(LAB_ACTION) is None)   # (not between two slices)
         sliced = _fragment_rerun()
         left = _train(live, work, on_event, time.perf_counter() + SLICE_SECONDS if sliced else None)
         if left is not None:

@@ -71,6 +71,8 @@ OS_DRAWN = "os_drawn"            # Draw page: the last drawing as the network sa
 LAB_TRAINER = "lab_trainer"      # ui.live_run.LiveRun controlled on the Lab page (its curve, its model)
 LAB_ACTION = "lab_action"        # what the run does in this script run: "run", "batch", "epoch", "slow",
                                  # or between two slices the work left of one (ui.lab_run._work)
+LAB_GOING = "lab_going"          # an action is under way, or was when last drawn (ui.lab_run._stopped_midway)
+LAB_WATCHED = "lab_watched"      # the run the page's header-Stop watch was drawn for (ui.lab_run.watch_for_header_stop)
 LAB_ERROR = "lab_error"          # why the last New run was refused (shown once)
 LAB_DATASET = "lab_dataset"      # dataset_key of the data set the Lab run trains on
 LAB_MODEL = "lab_model"          # the "Model to study" radio's widget key (seeded from LAB_STUDIED)

@@ -15,7 +15,7 @@ def test_header_stop_leaves_the_lab_run_paused_and_says_so(page: Page, app_url: 
     expect(run).to_be_enabled()
     wait_for_app(page)
     run.click()
-    expect(main.get_by_text(re.compile(r"· running$"))).to_be_visible()       # the status line while it trains
+    expect(main.get_by_text(re.compile(r"· step [1-9][\d,]* .*· running$"))).to_be_visible()   # it trains
     page.get_by_test_id("stStatusWidget").get_by_role("button", name="Stop").click()
     expect(main.get_by_text(re.compile(r"Epoch [\d.]+ of 5 · step [\d,]+ .* · paused$"))).to_be_visible()
     wait_for_app(page)

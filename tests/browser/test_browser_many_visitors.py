@@ -23,7 +23,7 @@ from streamlit_page import assert_no_exception
 from visitors import (browse, chart_traces, check_dataset, close, draw_a_one, go_to, mb, new_visitor, open_train,
                       press_train, resident_memory, runs_in_overlay, server_process, train, wait_for_run)
 
-SMALL = "preset=seed&train_size=10000&epochs=1"
+SMALL = "preset=seed&train_size=0&epochs=5"   # seconds of training: long enough that A and B overlap
 A_RUN, B_RUN = f"{SMALL}&hidden=32&seed=1", f"{SMALL}&hidden=64&seed=2"
 MNIST_BYTES = 70_000 * (28 * 28 + 1)   # 55 MB: the data set's images and labels
 # Bounds, from measurements on a 2-core machine (benchmarks/bench_memory.py; the README's
@@ -63,8 +63,8 @@ def test_four_visitors_get_their_own_results_and_the_memory_stays_bounded(browse
             b, c, d = (new_visitor(browser) for _ in range(3))
             pages += [b, c, d]
             open_train(b, url, B_RUN)
-            press_train(a)                              # A and B train at the same time ...
-            press_train(b)
+            press_train(a, 2)                           # A and B train at the same time ...
+            press_train(b, 1)
             browse(c, url, "split=test&class=3&seed=5")  # ... while C and D browse and draw
             browse(d, url, "seed=9")
             again = wait_for_run(a, 2)
@@ -86,7 +86,7 @@ def test_four_visitors_get_their_own_results_and_the_memory_stays_bounded(browse
                 assert {k: got.get(k) for k in query} == query, got
 
             # Old runs are capped: a third run of A pushes out its first.
-            press_train(a)
+            press_train(a, 3)
             wait_for_run(a, 3)
             assert [r.split()[0] for r in runs_in_overlay(a)] == ["#2", "#3"]
             for page in pages:

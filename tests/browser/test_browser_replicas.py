@@ -33,7 +33,7 @@ from visitors import (VIEWPORT, browse, chart_traces, check_dataset, go_to, pres
 from ui import lost_work
 from deploy.replicas import HAPROXY, Proxy, Replica, running_proxy, running_replicas
 
-SMALL = "preset=seed&train_size=10000&epochs=1"
+SMALL = "preset=seed&train_size=0&epochs=3"   # seconds of training: v1 and v2 overlap
 V1_RUN, V2_RUN = f"{SMALL}&hidden=32&seed=1", f"{SMALL}&hidden=64&seed=2"
 TITLES = [title for _, title in routed_pages()]
 RECONNECT_TIMEOUT_MS = 60_000   # the proxy's health checks notice a stopped replica within ~4 s
@@ -129,8 +129,8 @@ def test_six_visitors_on_two_replicas_stay_put_and_survive_one_going_away(browse
             v4.open(proxy.url, "dataset?seed=9")
             v5.open(proxy.url, "")
             v6.open(proxy.url, "")
-            press_train(v1.page)                       # v1 and v2 train at the same time ...
-            press_train(v2.page)
+            press_train(v1.page, 1)                    # v1 and v2 train at the same time ...
+            press_train(v2.page, 1)
             browse(v3.page, proxy.url, "split=test&class=3&seed=5")   # ... while the others browse
             browse(v4.page, proxy.url, "seed=9")
             every_page(v5.page)

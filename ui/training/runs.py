@@ -175,7 +175,21 @@ def resume(run: ActiveRun, view: View, limits: lim.Limits) -> None:
 def watch_for_header_stop(run: ActiveRun) -> None:
     """While `run` trains: once Streamlit's header Stop has stopped it (see resume), redraw the
     page, which files the run as "stopped" (ui/header_stop.py)."""
-    redraw_once(lambda: run.record is None and run.live.status in ENDED)
+    def ended() -> bool:   # asked once the script run that trained `run` is over
+        if run.record is not None:
+            return False
+        if run.live.status in ENDED:
+            return True
+        # Still "training", yet no script run trains it: the header Stop, taken for a click because
+        # a tick of the watching fragment started the next script run (ui/header_stop.py).
+        if not run.lock.acquire(blocking=False):   # that script run may be letting go of it
+            return False
+        try:
+            run.live.stop()
+        finally:
+            run.lock.release()
+        return True
+    redraw_once(ended)
 
 
 def finish(run: ActiveRun, limits: lim.Limits) -> Run:
