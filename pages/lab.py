@@ -29,6 +29,7 @@ def show_tabs() -> None:
     run_tab, map_tab, neuron_tab, sure_tab = st.tabs(lab.TABS, key=lab.TAB, bind="query-params")
     if not run_tab.open:
         st.session_state.pop(lab.LAB_ACTION, None)   # another tab pauses a run trained in slices
+        st.session_state[state.LAB_GOING] = False
 
     if run_tab.open:
         with run_tab:
