@@ -6,7 +6,7 @@ from mnistcore import confidence, neurons
 from mnistcore.figures import lab as fig
 from mnistcore.figures.dataset import image_grid
 from ui import lab, state
-from ui.lab_run import run_section, watch_for_header_stop
+from ui.lab_run import drop_action, run_section, watch_for_header_stop
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
@@ -28,8 +28,7 @@ def tabs() -> None:
 def show_tabs() -> None:
     run_tab, map_tab, neuron_tab, sure_tab = st.tabs(lab.TABS, key=lab.TAB, bind="query-params")
     if not run_tab.open:
-        st.session_state.pop(lab.LAB_ACTION, None)   # another tab pauses a run trained in slices
-        st.session_state[state.LAB_GOING] = False
+        drop_action()   # another tab pauses a run trained in slices
 
     if run_tab.open:
         with run_tab:

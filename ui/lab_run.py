@@ -167,9 +167,14 @@ def _stopped_midway() -> bool:
     live: LiveRun | None = st.session_state.get(LAB_TRAINER)
     if not st.session_state.get(LAB_GOING) or (live is not None and live.status == "running"):
         return False   # the page already shows the run as it is
+    drop_action()
+    return True
+
+
+def drop_action() -> None:
+    """Drop the action under way (or what is left of it between two slices): the run pauses."""
     st.session_state.pop(LAB_ACTION, None)
     st.session_state[LAB_GOING] = False
-    return True
 
 
 def _fragment_rerun() -> bool:

@@ -182,12 +182,9 @@ def watch_for_header_stop(run: ActiveRun) -> None:
             return True
         # Still "training", yet no script run trains it: the header Stop, taken for a click because
         # a tick of the watching fragment started the next script run (ui/header_stop.py).
-        if not run.lock.acquire(blocking=False):   # that script run may be letting go of it
+        if not run.live.wait_idle(0):   # that script run may be letting go of it
             return False
-        try:
-            run.live.stop()
-        finally:
-            run.lock.release()
+        run.live.stop()
         return True
     redraw_once(ended)
 
