@@ -3,29 +3,14 @@ import numpy as np
 import streamlit as st
 
 from mnistcore.figures import dataset as figs
-from ui import data, state
+from ui import data, lesson, state
+from ui.dataset import CLASS, INDEX, LABELS, PAGE, PARAMS, SEED, SEED_MAX, SPLIT
 from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
 
 N_SAMPLES = 40  # four rows of ten in the grid
-
-
-def class_text(c: int) -> str:
-    return "all" if c < 0 else str(c)
-
-
-def parse_class(text: str) -> int:
-    return -1 if text == "all" else state.integer(0, 255)(text)
-
-
-SPLIT = state.Param("split", state.DS_SPLIT, "train", state.choice("train", "test"))
-CLASS = state.Param("class", state.DS_CLASS, -1, parse_class, to_url=class_text)
-SEED_MAX = 2**32 - 1   # NumPy's seeds; the box takes any whole number and says when one is outside
-SEED = state.Param("seed", state.DS_SEED, 0, state.integer(0, SEED_MAX))
 SEED_NOTE = "ds_seed_note"   # why the seed typed was replaced (shown once)
-INDEX = state.Param("index", state.DS_INDEX, None, state.integer(0), default_text="the first image of the grid")
-PARAMS = [SPLIT, CLASS, SEED, INDEX]
 
 
 def new_grid() -> None:
@@ -57,8 +42,9 @@ def pick_from_grid() -> None:
 
 st.title("Dataset")
 st.caption("What the network learns from: 28x28 grayscale images, each with the class it shows.")
-from_link = "dataset" not in st.session_state.get(state.PARAMS_READ, set())   # this run applies the link
-notes = state.read_params("dataset", PARAMS)   # what the link asked for and could not get
+from_link = PAGE not in st.session_state.get(state.PARAMS_READ, set())   # this run applies the link
+notes = lesson.read(PAGE, [p.name for p in PARAMS])   # hide=, fix=, note=
+notes += state.read_params(PAGE, PARAMS)       # what the link asked for and could not get
 changes = []                                   # what this data set cannot show, said apart from the link
 ds = data.current_dataset()
 title = data.label(st.session_state.get(state.DATASET, ds.name), st.session_state.get(state.UPLOAD))
@@ -77,12 +63,18 @@ with st.expander("Upload your own data set", icon=":material/upload:"):
     data.upload_widget()
 
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
-split = c1.radio("Split", splits, horizontal=True, **state.bind(state.DS_SPLIT, then=new_grid))
-cls = c2.selectbox("Class", [-1, *range(len(names))], format_func=lambda c: "All classes" if c < 0 else names[c],
-                   **state.bind(state.DS_CLASS, then=new_grid))
-seed = c3.number_input("Sample seed", step=1, help=f"Any whole number from 0 to {SEED_MAX:,}: the same seed "
-                       "gives the same grid.", **state.bind(state.DS_SEED, then=seed_typed))
-c4.button("Shuffle", on_click=shuffle, icon=":material/shuffle:", width="stretch")
+lesson.control(PAGE, SPLIT.name, c1.radio, LABELS[SPLIT.name], splits, horizontal=True,
+               help="The 60,000 training images the network learns from, or the 10,000 test images kept apart "
+                    "to score it.", **state.bind(state.DS_SPLIT, then=new_grid))
+lesson.control(PAGE, CLASS.name, c2.selectbox, LABELS[CLASS.name], [-1, *range(len(names))],
+               format_func=lambda c: "All classes" if c < 0 else names[c],
+               help="Show the images of one class only, or of all of them.", **state.bind(state.DS_CLASS, then=new_grid))
+lesson.control(PAGE, SEED.name, c3.number_input, LABELS[SEED.name], step=1,
+               help=f"Any whole number from 0 to {SEED_MAX:,}: the same seed gives the same grid.",
+               **state.bind(state.DS_SEED, then=seed_typed))
+lesson.control(PAGE, SEED.name, c4.button, "Shuffle", on_click=shuffle, icon=":material/shuffle:", width="stretch",
+               help="A new seed: another random grid.")
+split, cls, seed = (st.session_state[p.key] for p in (SPLIT, CLASS, SEED))
 
 images, labels = (ds.x_train, ds.y_train) if split == "train" else (ds.x_test, ds.y_test)
 shown = figs.sample_indices(labels, N_SAMPLES, seed, None if cls < 0 else cls)
@@ -110,7 +102,8 @@ if len(shown):
     # would overlap, so narrow screens hide them (the close-up below names the image clicked).
     st.html(f"<style>@media (max-width: 640px) {{ .st-key-{state.DS_GRID} g.annotation {{ display: none; }} }}</style>")
     grid = figs.image_grid(images[shown], titles=[f"#{i} · {names[labels[i]]}" for i in shown], ids=shown)
-    st.plotly_chart(grid, key=state.DS_GRID, on_select=pick_from_grid, selection_mode="points",
+    st.plotly_chart(grid, key=state.DS_GRID, selection_mode="points",
+                    on_select=pick_from_grid if lesson.changeable(PAGE, INDEX.name) else "ignore",  # a lesson may hold the image
                     config={"displayModeBar": False})
 else:
     st.info(f"The {split} split has no image of class {names[cls]}.")
@@ -120,7 +113,9 @@ picture, about = st.columns([3, 2], gap="large")
 image = images[index]
 picture.plotly_chart(figs.image_heatmap(image, height=490), config={"displayModeBar": False})
 with about:
-    st.number_input("Image index in the split", 0, len(images) - 1, step=1, **state.bind(state.DS_INDEX))
+    lesson.control(PAGE, INDEX.name, st.number_input, LABELS[INDEX.name], 0, len(images) - 1, step=1,
+                   help="Which image of the split to show large; clicking an image in the grid picks it too.",
+                   **state.bind(state.DS_INDEX))
     st.markdown(f"Label: **{names[labels[index]]}** ({split} split, {len(images):,} images)")
     st.markdown(f"The picture is 28 x 28 = 784 numbers from 0 to 255: in the files 0 is the background "
                 f"and 255 full ink; {int((image > 0).sum())} of them are not 0. The app draws ink white on "
@@ -167,7 +162,8 @@ st.caption(f"The average of all {split} images of each class: the brighter a pix
 st.plotly_chart(figs.mean_images_figure(stats.means, names), config={"displayModeBar": False})
 
 st.header("Pixel intensities")
-log_y = st.toggle("Logarithmic count axis", value=True)
+log_y = st.toggle("Logarithmic count axis", value=True,
+                  help="Most pixels are 0: on a log axis the few counts of the grey levels still show.")
 st.plotly_chart(figs.pixel_histogram_figure(stats.pixels, log_y=log_y))
 total = max(int(stats.pixels.sum()), 1)
 st.caption(f"All {total:,} pixels of the {split} split: {100 * stats.pixels[0] / total:.0f}% are exactly 0, "

@@ -65,7 +65,8 @@ if choice == READY and sidebar_choice != "mnist":
 def reader() -> None:
     """The canvas (or upload) and everything read from it. A stroke reruns only this fragment,
     not the page around it; the model was chosen outside it (the module's `model`, `names`)."""
-    source = st.radio("Input", [DRAW, FILE], horizontal=True, key=SOURCE, label_visibility="collapsed")
+    source = st.radio("Input", [DRAW, FILE], horizontal=True, key=SOURCE, label_visibility="collapsed",
+                      help="Draw with the mouse or a finger, or upload a picture of a digit.")
     left, right = st.columns(2)
     image = None
     with left:
@@ -80,7 +81,7 @@ def reader() -> None:
                 image = canvas_image(result.image_bytes)
             except ValueError as e:
                 st.error(f"The drawing cannot be read: {e}")
-            st.button("Clear", icon=":material/delete:", on_click=clear)
+            st.button("Clear", icon=":material/delete:", on_click=clear, help="Wipe the canvas and start again.")
         else:
             upload = st.file_uploader("A picture of one digit", type=["png", "jpg", "jpeg"],
                                       max_upload_size=10, key=UPLOAD)

@@ -4,8 +4,8 @@ import streamlit as st
 
 from mnistcore import descent
 from mnistcore.figures.descent import batch_modes_figure
-from ui import state
-from ui.descent import (FN1, FN2, LRS, batch_curves, comparison, figure_2d, function_chosen, link_params,
+from ui import lesson, state
+from ui.descent import (FN1, FN2, LABELS, LRS, PAGE, batch_curves, comparison, figure_2d, function_chosen, link_params,
                         lr_slider, preset_chosen, rate_moved, read_link, run_1d)
 from ui.router import route_through_app
 
@@ -23,18 +23,25 @@ state.show_notes(read_link())
 def one_dimension() -> None:
     """The 1-D section; its widgets rerun only this part of the page."""
     st.header("One dimension: follow the slope")
-    name = st.selectbox("Function", list(FN1), format_func=lambda k: FN1[k].label,
-                        **state.bind("gd_fn1", then=function_chosen))
-    fn = FN1[name]
+    lesson.control(PAGE, "function", st.selectbox, LABELS["function"], list(FN1), format_func=lambda k: FN1[k].label,
+                   help="The curve to descend; each has its own slope f′(x) and its own good and bad rates.",
+                   **state.bind("gd_fn1", then=function_chosen))
+    fn = FN1[st.session_state["gd_fn1"]]
     left, right = st.columns([1, 1], gap="large")
     with left:
-        st.radio("Learning-rate preset", descent.PRESET_NAMES, **state.bind("gd_preset", then=preset_chosen),
-                 captions=[f"η = {fn.presets[p]:g}. {fn.preset_note(p)}" for p in descent.PRESET_NAMES])
+        lesson.control(PAGE, "preset", st.radio, LABELS["preset"], descent.PRESET_NAMES,
+                       captions=[f"η = {fn.presets[p]:g}. {fn.preset_note(p)}" for p in descent.PRESET_NAMES],
+                       help="A rate picked to show each behaviour on this function; the slider beside it "
+                            "sets any other.", **state.bind("gd_preset", then=preset_chosen))
     with right:
-        eta = st.select_slider("Learning rate η (log scale)", LRS, format_func=lambda v: f"{v:g}",
-                               **state.bind("gd_lr", then=rate_moved))
-        x0 = st.slider("Start x₀", *fn.domain, step=0.1, **state.bind("gd_start"))
-        steps = st.slider("Number of steps", 1, 100, **state.bind("gd_steps1"))
+        lesson.control(PAGE, "eta", st.select_slider, LABELS["eta"], LRS,
+                       format_func=lambda v: f"{v:g}", help="How far each step goes, as a multiple of the slope: "
+                       "too small crawls, too large overshoots the bottom.", **state.bind("gd_lr", then=rate_moved))
+        lesson.control(PAGE, "start", st.slider, LABELS["start"], *fn.domain, step=0.1,
+                       help="Where descent starts on the curve.", **state.bind("gd_start"))
+        lesson.control(PAGE, "steps", st.slider, LABELS["steps"], 1, 100,
+                       help="How many times the rule is applied; the table lists every one.", **state.bind("gd_steps1"))
+        name, eta, x0, steps = (st.session_state[k] for k in ("gd_fn1", "gd_lr", "gd_start", "gd_steps1"))
         st.latex(fn.latex + r",\qquad " + fn.dlatex)
         st.caption(fn.note)
     state.write_params(link_params(fn)[:5])
@@ -73,16 +80,22 @@ VALLEY_NOTE = (
 def two_dimensions() -> None:
     """The 2-D race; its widgets rerun only this part of the page."""
     st.header("Two dimensions: valleys, saddles and several minima")
-    name2 = st.selectbox("Surface", list(FN2), format_func=lambda k: FN2[k].label, **state.bind("gd_fn2"))
+    lesson.control(PAGE, "surface", st.selectbox, LABELS["surface"], list(FN2), format_func=lambda k: FN2[k].label,
+                   help="A function of two weights, drawn as contours: a bowl, a narrow valley, a saddle, "
+                        "several minima.", **state.bind("gd_fn2"))
+    name2 = st.session_state["gd_fn2"]
     state.write_params(link_params(FN1["quadratic"])[5:])
     fn2 = FN2[name2]
     st.latex(fn2.latex)
     st.caption(fn2.note)
     (xlo, xhi), (ylo, yhi) = fn2.domain
     c1, c2, c3 = st.columns(3)
-    sx = c1.slider("Start x", xlo, xhi, fn2.start[0], 0.1, key=f"gd_sx_{name2}")
-    sy = c2.slider("Start y", ylo, yhi, fn2.start[1], 0.01, key=f"gd_sy_{name2}")
-    steps2 = c3.slider("Steps", 10, 500, fn2.steps, 10, key=f"gd_steps_{name2}")
+    sx = c1.slider("Start x", xlo, xhi, fn2.start[0], 0.1, key=f"gd_sx_{name2}",
+                   help="Where all three optimizers start, across the surface.")
+    sy = c2.slider("Start y", ylo, yhi, fn2.start[1], 0.01, key=f"gd_sy_{name2}",
+                   help="Where all three optimizers start, up and down the surface.")
+    steps2 = c3.slider("Steps", 10, 500, fn2.steps, 10, key=f"gd_steps_{name2}",
+                       help="How many updates each optimizer makes.")
     messages, lrs = [], []
     for col, (opt, label) in zip(st.columns(3), descent.OPTIMIZERS_2D.items()):
         with col:
@@ -113,7 +126,8 @@ def batch_modes_section() -> None:
     except (ImportError, OSError, ValueError) as err:
         st.info(f"The MNIST comparison needs the MNIST files, which could not be loaded here: {err}")
         return
-    axis = st.radio("x axis", list(AXES), horizontal=True, key="gd_axis", format_func=AXES.get)
+    axis = st.radio("x axis", list(AXES), horizontal=True, key="gd_axis", format_func=AXES.get,
+                    help="Compare the three ways per update, per image read, or per second of computing.")
     st.plotly_chart(batch_modes_figure(curves, axis), key="gd_modes", config=NO_TOOLBAR)
     st.caption(" · ".join(f"{label}: batch {m['batch_size'] or 2000}, η = {m['lr']:g}, {m['epochs']} epoch{'s' * (m['epochs'] != 1)}"
                           for label, m in descent.BATCH_MODES.items()))

@@ -1,5 +1,7 @@
 """Inside the network: why it learns or fails (gradient flow, dead units, capacity, overfitting,
 augmentation, robustness), each chart computed by mnistcore and explained in a sentence."""
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -8,7 +10,7 @@ from mnistcore import robustness as rb
 from mnistcore.config import SCHEDULE_NAMES
 from mnistcore.figures import inside as fig
 from mnistcore.schedules import FORMULAS
-from ui import inside, state
+from ui import inside, lesson, state
 from ui.data import current_dataset
 from ui.router import route_through_app
 
@@ -18,7 +20,8 @@ st.title("Inside the network")
 st.write("Why does a deep network stop learning, how big should it be, when should training stop, "
          "how robust is the result? Short, seeded runs of the engine answer; each is computed once "
          "for the server and then shown at once.")
-state.show_notes(inside.link_notes(st.query_params.to_dict()))  # before the widgets drop bad values
+notes = lesson.read(inside.PAGE, inside.SETTINGS)   # hide=, fix=, note=
+state.show_notes(notes + inside.link_notes(st.query_params.to_dict()))  # before the widgets drop bad values
 ds = current_dataset()
 
 
@@ -98,12 +101,19 @@ def tabs() -> None:
                      "stopping watches the validation loss, stops after `patience` epochs without a new "
                      "best, and goes back to the best epoch's weights.")
             c1, c2, c3 = st.columns(3)
-            patience = c1.slider("Patience (epochs)", *inside.PATIENCES, inside.DEFAULTS[inside.PATIENCE],
-                                 key=inside.PATIENCE, bind="query-params")
-            val_split = c2.select_slider("Validation split", inside.VAL_SPLITS, inside.DEFAULTS[inside.VAL_SPLIT],
-                                         key=inside.VAL_SPLIT, bind="query-params")
-            schedule = c3.radio("Learning-rate schedule", SCHEDULE_NAMES, horizontal=True,
-                                key=inside.SCHEDULE, bind="query-params")
+            control = functools.partial(lesson.control, inside.PAGE)   # a lesson link may hide or fix each
+            patience = control(inside.PATIENCE, c1.slider, inside.LABELS[inside.PATIENCE], *inside.PATIENCES,
+                               inside.DEFAULTS[inside.PATIENCE], key=inside.PATIENCE, bind="query-params",
+                               help="Epochs without a new best validation loss before early stopping ends the run.")
+            val_split = control(inside.VAL_SPLIT, c2.select_slider, inside.LABELS[inside.VAL_SPLIT], inside.VAL_SPLITS,
+                                inside.DEFAULTS[inside.VAL_SPLIT], key=inside.VAL_SPLIT, bind="query-params",
+                                help="The share of the training images held out to watch for overfitting; the "
+                                     "network never learns from them.")
+            schedule = control(inside.SCHEDULE, c3.radio, inside.LABELS[inside.SCHEDULE], SCHEDULE_NAMES, horizontal=True,
+                               key=inside.SCHEDULE, bind="query-params",
+                               help="How the learning rate changes over the run: constant, or decaying.")
+            patience, val_split, schedule = (inside.hidden_value(name) if value is None else value for name, value in
+                                             zip(inside.SETTINGS, (patience, val_split, schedule)))
             base = dg.OVERFIT_CONFIG.replace(val_split=val_split, schedule=schedule)
             full, stopped = inside.fit_curves(ds, base), inside.fit_curves(ds, base.replace(early_stopping=patience))
             st.plotly_chart(fig.fit_curves_figure(full.epoch, full.train_loss, full.val_loss, full.train_accuracy,
@@ -146,7 +156,8 @@ def tabs() -> None:
             grid = dg.augment_preview(ds.x_train[idx], inside.PREVIEW_COPIES, seed=seed)
             names = [str(ds.class_names[y]) if y < len(ds.class_names) else str(y) for y in ds.y_train[idx]]
             st.plotly_chart(fig.augmentation_figure(grid, names), width="content")
-            st.button("New samples", icon=":material/shuffle:", on_click=inside.new_preview)
+            st.button("New samples", icon=":material/shuffle:", on_click=inside.new_preview,
+                      help="Other random shifts and turns of the same images.")
             st.caption("Turn it on with the Train page's augmentation switch, or on the command line with "
                        "`python -m mnistcore train --augment`.")
 

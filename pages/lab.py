@@ -5,7 +5,7 @@ import streamlit as st
 from mnistcore import confidence, neurons
 from mnistcore.figures import lab as fig
 from mnistcore.figures.dataset import image_grid
-from ui import lab, state
+from ui import lab, lesson, state
 from ui.lab_run import drop_action, run_section, watch_for_header_stop
 from ui.router import route_through_app
 
@@ -39,8 +39,11 @@ def show_tabs() -> None:
             s = lab.choose_model()
             names = lab.hidden_layer_names(s.model)
             c = st.columns([2, 1])
-            layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_map_layer")
-            method = c[1].segmented_control("Map", ["PCA", "t-SNE"], default="PCA", required=True, key="lab_method")
+            layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_map_layer",
+                                   help="Whose numbers are mapped: the activations of this hidden layer for each image.")
+            method = c[1].segmented_control("Map", ["PCA", "t-SNE"], default="PCA", required=True, key="lab_method",
+                                            help="PCA: the two directions of largest spread (fast, linear). t-SNE: "
+                                                 "keeps neighbours together (slower, not linear).")
             idx = lab.map_indices(s)
             if len(idx) < lab.MIN_MAP_POINTS:
                 st.warning(f"This data set has {len(idx)} test images; a map needs at least {lab.MIN_MAP_POINTS}.")
@@ -81,9 +84,11 @@ def show_tabs() -> None:
             s = lab.choose_model()
             names = lab.hidden_layer_names(s.model)
             c = st.columns([2, 1, 2])
-            layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_unit_layer")
+            layer = c[0].selectbox("Hidden layer", range(len(names)), format_func=names.__getitem__, key="lab_unit_layer",
+                                   help="The layer of the neuron to study.")
             width = s.model.sizes[layer + 1]
-            unit = int(c[1].number_input(f"Unit (0 to {width - 1})", 0, width - 1, 0, key="lab_unit"))
+            unit = int(c[1].number_input(f"Unit (0 to {width - 1})", 0, width - 1, 0, key="lab_unit",
+                                         help="Which neuron of that layer, by its number."))
             scale = c[2].slider("Scale its output", 0.0, 3.0, 0.0, 0.25, key="lab_scale",
                                 help="0 switches the unit off; 1 leaves it as it is; 2 doubles what it passes on.")
             left, right = st.columns([1, 2])
@@ -119,9 +124,12 @@ def show_tabs() -> None:
             c = st.columns(2)
             st.session_state.setdefault(lab.TEMPERATURE, 1.0)   # kept for the session, so the Draw page can
             st.session_state.setdefault(lab.THRESHOLD, confidence.DEFAULT_THRESHOLD)  # answer the same way
-            T = c[0].select_slider("Softmax temperature T", lab.TEMPERATURES, **state.bind(lab.TEMPERATURE))
-            tau = c[1].slider("Confidence threshold τ", 0.0, 1.0, step=0.01, **state.bind(lab.THRESHOLD),
-                              help=f"Under it the model answers \"{confidence.NOT_SURE_TEXT}\".")
+            lesson.control(lab.PAGE, "temperature", c[0].select_slider, lab.LABELS["temperature"], lab.TEMPERATURES,
+                           help="Divides the logits before softmax: above 1 the probabilities even out, below 1 "
+                                "the largest one takes more.", **state.bind(lab.TEMPERATURE))
+            lesson.control(lab.PAGE, "threshold", c[1].slider, lab.LABELS["threshold"], 0.0, 1.0, step=0.01,
+                           help=f"Under it the model answers \"{confidence.NOT_SURE_TEXT}\".", **state.bind(lab.THRESHOLD))
+            T, tau = st.session_state[lab.TEMPERATURE], st.session_state[lab.THRESHOLD]
             p = confidence.softmax(lab.logits(s.key, s), T)
             curve = confidence.threshold_curve(p, s.labels)
             answers = confidence.answer(p, tau)

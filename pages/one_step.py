@@ -1,11 +1,12 @@
 """One step: a single training step, number by number: forward, loss, backward, update."""
+import functools
 import time
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from mnistcore.figures import step as fig
-from ui import data, one_step, state
+from ui import data, lesson, one_step, state
 from ui import one_step_views as views
 from ui.router import route_through_app
 
@@ -43,9 +44,13 @@ def phase_view(model, rec, names) -> None:
     """The diagram and the phase shown: a phase change or a click reruns only this part."""
     start, phase = time.perf_counter(), st.session_state[state.OS_PHASE]
     c = st.columns([1, 1, 1, 3], vertical_alignment="center")
-    c[0].button("Previous phase", icon=":material/arrow_back:", on_click=move, args=(-1,), disabled=phase == PHASES[0])
-    c[1].button("Next phase", icon=":material/arrow_forward:", on_click=move, args=(1,), disabled=phase == PHASES[-1])
-    c[2].button("Play", icon=":material/play_arrow:", on_click=play, help="Each phase in turn, slowly")
+    held = not lesson.changeable(one_step.PAGE, one_step.PHASE.name)   # a lesson link may hold the phase
+    c[0].button("Previous phase", icon=":material/arrow_back:", on_click=move, args=(-1,),
+                disabled=held or phase == PHASES[0], help="Back to the phase before this one.")
+    c[1].button("Next phase", icon=":material/arrow_forward:", on_click=move, args=(1,),
+                disabled=held or phase == PHASES[-1], help="On to the next phase of the step.")
+    c[2].button("Play", icon=":material/play_arrow:", on_click=play, disabled=held,
+                help="Each phase in turn, slowly, from Forward to Update.")
     c[3].markdown(f"Phase {PHASES.index(phase) + 1} of {len(PHASES)}: **{phase}** &nbsp; ("
                   + " → ".join(f"**:orange[{p}]**" if p == phase else p for p in PHASES) + ")")
     state.write_params([one_step.PHASE])
@@ -67,10 +72,12 @@ def phase_view(model, rec, names) -> None:
         st.markdown("**The unit you clicked**")
         a, b = st.columns(2)
         layer = a.selectbox("Layer", range(1, len(sizes)), key="os_pick_layer", on_change=pick_unit_by_number,
-                            format_func=lambda l: "output" if l == len(sizes) - 1 else f"hidden {l}")
+                            format_func=lambda l: "output" if l == len(sizes) - 1 else f"hidden {l}",
+                            help="The layer of the unit to read: a hidden layer or the output.")
         if st.session_state.get("os_pick_unit", 0) >= sizes[layer]:   # e.g. unit 100, then the output layer
             st.session_state.os_pick_unit = sizes[layer] - 1
-        b.number_input("Unit", 0, sizes[layer] - 1, step=1, key="os_pick_unit", on_change=pick_unit_by_number)
+        b.number_input("Unit", 0, sizes[layer] - 1, step=1, key="os_pick_unit", on_change=pick_unit_by_number,
+                       help="Its number in the layer, from 0; the same as clicking it on the diagram.")
         if unit is None:
             st.info("Click a unit on the diagram (or pick one above) to see its weighted sum.", icon=":material/touch_app:")
         else:
@@ -93,7 +100,8 @@ def phase_view(model, rec, names) -> None:
 
 st.title("One step")
 st.caption("One training step of the network on one image, number by number, in the order the notebooks compute it.")
-notes = state.read_params("one_step", one_step.PARAMS)
+notes = lesson.read(one_step.PAGE, [p.name for p in one_step.PARAMS])   # hide=, fix=, note=
+notes += state.read_params(one_step.PAGE, one_step.PARAMS)
 ds = data.current_dataset()
 names = list(ds.class_names)
 options = one_step.network_options(ds)
@@ -101,14 +109,24 @@ if st.session_state[state.OS_NET] not in options:
     notes.append("There is no model from the Train page for this data set (train one there); using a fresh network.")
     st.session_state[state.OS_NET] = "fresh"
 c = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
-c[0].radio("Network", options, format_func=one_step.NETS.get, horizontal=True, **state.bind(state.OS_NET))
+control = functools.partial(lesson.control, one_step.PAGE)   # a lesson link may hide or fix each setting
+control("net", c[0].radio, one_step.LABELS["net"], options, format_func=one_step.NETS.get, horizontal=True,
+        help="Whose weights take the step: a fresh network (random weights from the seed), the one you "
+             "trained on the Train page, or the app's ready-trained one.", **state.bind(state.OS_NET))
 if st.session_state[state.OS_NET] == "fresh":
-    c[1].number_input("Seed", 0, 2**32 - 1, step=1, **state.bind(state.OS_SEED))
-    c[2].selectbox("Hidden units", one_step.WIDTHS, **state.bind(state.OS_HIDDEN))
-c[3].number_input("Learning rate η", 0.0001, 100.0, step=0.05, format="%.4f", **state.bind(state.OS_ETA))
+    control("seed", c[1].number_input, one_step.LABELS["seed"], 0, 2**32 - 1, step=1,
+            help="The random start of the fresh network's weights: the same seed, the same numbers.",
+            **state.bind(state.OS_SEED))
+    control("hidden", c[2].selectbox, one_step.LABELS["hidden"], one_step.WIDTHS,
+            help="Units in the fresh network's one hidden layer; the diagram shows at most 16 of them.",
+            **state.bind(state.OS_HIDDEN))
+control("eta", c[3].number_input, one_step.LABELS["eta"], 0.0001, 100.0, step=0.05, format="%.4f",
+        help="How far the update moves each weight against its gradient: W ← W − η·∂L/∂W.",
+        **state.bind(state.OS_ETA))
 st.session_state.setdefault(state.OS_SOURCE, "index")
 st.radio("Image", list(one_step.SOURCES), format_func=one_step.SOURCES.get, horizontal=True,
-         **state.bind(state.OS_SOURCE, then=one_step.forget_label))
+         help="What the step learns from: a training image, the digit you drew on the Draw page, or a "
+              "picture you upload.", **state.bind(state.OS_SOURCE, then=one_step.forget_label))
 x, label, title = one_step.image(ds)
 model, about, more = one_step.network(ds)
 state.show_notes(notes + more)

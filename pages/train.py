@@ -97,7 +97,8 @@ def settings_part() -> None:
 
     go, more = st.columns([1, 6], vertical_alignment="center")
     go.button("Train", type="primary", on_click=start, disabled=training or bool(problems),
-              icon=":material/play_arrow:", width="stretch")
+              icon=":material/play_arrow:", width="stretch",
+              help="Train a network with the settings above; the charts follow it live, and Stop ends it early.")
     # shown (disabled) while a run trains too: the same parts in both layouts
     reason = ("a run is training" if training else tr.continue_reason(config) if config is not None
               else "the settings are not valid")

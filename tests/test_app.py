@@ -136,7 +136,7 @@ def test_fashion_from_the_link_with_its_class_names():
     ({"split": "validation"}, ["split=validation", "train"]),
     ({"class": "ten", "seed": "-4"}, ["class=ten", "seed=-4"]),
     ({"index": "99999999"}, ["image 99999999"]),
-    ({"seed": "3"}, ["`split` is missing", "`index` is missing"]),
+    ({"seed": "3"}, ["`split` is missing", "`class` is missing"]),   # index: the grid's first, no note
 ])
 def test_bad_link_parameters_fall_back_with_a_note(query, words):
     at = open_app("pages/dataset.py", query, timeout=TIMEOUT)

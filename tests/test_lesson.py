@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from appserver import open_app
+import pytest
+
+from appserver import open_app, url_path
 from mnistcore.config import PRESETS
 from mnistcore import data
 from mnistcore.experiments import EXPERIMENTS, measure, on_page
@@ -169,3 +171,96 @@ def test_any_page_shows_a_lesson_note_and_names_what_it_cannot_hide():
     assert not at.exception
     assert any("Draw a 7 in the corner" in i.value for i in at.info)
     assert "canvas" in warnings(at) and "no controls a link can hide" in warnings(at)
+
+
+# Every page with settings in its link: a link that sets one setting and hides its control, and fixes
+# another. (page file, the link's settings, hidden, fixed, session key of the hidden one, its value)
+EVERY_PAGE = [
+    ("pages/dataset.py", {"split": "test", "class": "3"}, "class", "seed", state.DS_CLASS, 3),
+    ("pages/gradient_descent.py", {"function": "quadratic", "eta": "0.5"}, "eta", "steps", "gd_lr", 0.5),
+    ("pages/one_step.py", {"hidden": "32", "eta": "0.2"}, "hidden", "eta", state.OS_HIDDEN, 32),
+    ("pages/lab.py", {"lab": "Confidence", "temperature": "2"}, "temperature", "threshold", state.TEMPERATURE, 2.0),
+    ("pages/inside.py", {"inside": "Overfitting", "patience": "3"}, "patience", "schedule", None, 3),
+]
+
+
+def all_widgets(at) -> list:
+    return [w for kind in ("slider", "select_slider", "selectbox", "radio", "checkbox", "number_input", "button",
+                           "toggle", "multiselect", "text_input", "segmented_control")
+            for w in at.get(kind)]
+
+
+@pytest.mark.parametrize("page, settings, hidden, fixed, key, value", EVERY_PAGE, ids=[p[0] for p in EVERY_PAGE])
+def test_a_lesson_link_hides_and_fixes_controls_on_every_page(page, settings, hidden, fixed, key, value):
+    name = url_path(page)
+    at = open_app(page, {**settings, "hide": hidden, "fix": fixed, "note": "Look at this"}, timeout=TIMEOUT)
+    assert not at.exception
+    table = page_labels(name)
+    shown = {w.label: w for w in all_widgets(at)}
+    assert table[hidden] not in shown                         # hidden ...
+    if key is None:
+        assert at.session_state[state.IN_HIDDEN][hidden] == value   # ... and its link value still applies
+    else:
+        assert at.session_state[key] == value
+    assert shown[table[fixed]].disabled                       # fixed: shown, greyed out
+    others = [n for n in table if n not in (hidden, fixed) and table[n] in shown]
+    assert others and not any(shown[table[n]].disabled for n in others)
+    assert any("Look at this" in i.value for i in at.info)
+    assert at.query_params["hide"] == [hidden] or at.query_params["hide"] == hidden  # the teacher's link stays
+    assert "no setting of this page" not in warnings(at)
+
+
+def page_labels(name: str) -> dict[str, str]:
+    from ui import dataset, descent, inside, lab, one_step
+    return {"dataset": dataset.LABELS, "gradient_descent": descent.LABELS, "one_step": one_step.LABELS,
+            "inside": inside.LABELS, "lab": lab.LABELS}[name]
+
+
+@pytest.mark.parametrize("page, settings", [(p[0], p[1]) for p in EVERY_PAGE], ids=[p[0] for p in EVERY_PAGE])
+def test_every_setting_a_lesson_link_may_name_is_a_control_of_its_page_with_help(page, settings):
+    """The labels the Home form lists are the page's own; every control there says what it does."""
+    at = open_app(page, settings, timeout=TIMEOUT)
+    assert not at.exception
+    shown = {w.label: w for w in all_widgets(at)}
+    table = page_labels(url_path(page))
+    missing = {n: label for n, label in table.items() if label not in shown and n != "phase"}
+    assert not missing, missing
+    assert "Previous phase" in shown or url_path(page) != "one_step"   # the phase's control: its buttons
+    no_help = [w.label for w in all_widgets(at) if not getattr(w, "help", None)]
+    assert not no_help, f"{page}: controls without help: {no_help}"
+
+
+def test_the_lesson_form_makes_a_link_for_any_page():
+    at = open_app("pages/home.py", timeout=TIMEOUT)
+    page = next(s for s in at.selectbox if s.label == "Page the link opens")
+    page.set_value("dataset").run()
+    hide = at.multiselect[0]
+    assert set(hide.options) == {"Class", "Image index in the split", "Sample seed", "Split"}
+    hide.set_value(["class"])
+    at.multiselect[1].set_value(["seed", "class"])   # hidden beats fixed
+    next(b for b in at.button if b.label == "Make the link").click().run()
+    path, query = at.code[0].value.split("?", 1)
+    assert path == "/dataset"
+    q = dict(parse_qsl(query))
+    assert q["hide"] == "class" and q["fix"] == "seed" and q["split"] == "train" and q["dataset"] == "mnist"
+    opened = open_app("pages/dataset.py", q, timeout=TIMEOUT)   # the link, followed: the page set up that way
+    assert not opened.exception and not opened.warning
+    shown = {w.label: w for w in all_widgets(opened)}
+    assert "Class" not in shown and shown["Sample seed"].disabled and not shown["Split"].disabled
+
+
+def every_view() -> list[tuple[str, dict[str, str]]]:
+    """Each page as a first visit opens it, and each tab of the pages with tabs."""
+    from appserver import routed_pages
+    from ui import inside, lab
+    views = [(page, {}) for page, _ in routed_pages()]
+    views += [("pages/inside.py", {"inside": t}) for t in inside.TABS[1:]]
+    return views + [("pages/lab.py", {"lab": t}) for t in lab.TABS[1:]]
+
+
+@pytest.mark.parametrize("page, query", every_view(), ids=lambda v: str(v))
+def test_every_control_says_what_it_does(page, query):
+    at = open_app(page, query, timeout=TIMEOUT)
+    assert not at.exception
+    no_help = [w.label for w in all_widgets(at) if not getattr(w, "help", None)]
+    assert not no_help, f"{page} {query}: controls without help: {no_help}"

@@ -14,11 +14,15 @@ import plotly.graph_objects as go
 
 from mnistcore import batch_modes, descent
 from mnistcore.figures.descent import descent_1d_figure, descent_2d_figure
-from ui import state
+from ui import lesson, state
 from ui.data import load_builtin
 
 LRS = descent.learning_rates()
 FN1, FN2 = descent.FUNCTIONS_1D, descent.FUNCTIONS_2D
+PAGE = "gradient_descent"   # its name in lesson links (ui/lesson.py)
+# The label of each link setting's control (a lesson link's hide= and fix= name the settings).
+LABELS = {"function": "Function", "preset": "Learning-rate preset", "eta": "Learning rate η (log scale)",
+          "start": "Start x₀", "steps": "Number of steps", "surface": "Surface"}
 CUSTOM = "custom"   # the link's preset when η is none of the presets
 
 
@@ -57,10 +61,11 @@ def link_params(fn: descent.Function1D) -> list[state.Param]:
 
 def read_link() -> list[str]:
     """Apply the link's settings once per session; make eta, preset and start agree with them."""
-    first = "gradient_descent" not in st.session_state.get(state.PARAMS_READ, set())
+    first = PAGE not in st.session_state.get(state.PARAMS_READ, set())
     linked = st.query_params.get("function")
     fn = FN1.get(linked, FN1["quadratic"]) if first else FN1[st.session_state.get("gd_fn1", "quadratic")]
-    notes = state.read_params("gradient_descent", link_params(fn))
+    notes = lesson.read(PAGE, [p.name for p in link_params(fn)])   # hide=, fix=, note=
+    notes += state.read_params(PAGE, link_params(fn))
     if first:
         fn = FN1[st.session_state["gd_fn1"]]
         lo, hi = fn.domain
@@ -94,7 +99,8 @@ def function_chosen() -> None:
 def lr_slider(label: str, key: str, default: float, on_change=None) -> float:
     """A learning-rate slider on a log scale (log-spaced stops, two significant digits)."""
     st.session_state.setdefault(key, default)
-    return st.select_slider(label, LRS, key=key, format_func=lambda v: f"{v:g}", on_change=on_change)
+    return st.select_slider(label, LRS, key=key, format_func=lambda v: f"{v:g}", on_change=on_change,
+                            help="This optimizer's step size, on a log scale: each stop is about twice the last.")
 
 
 @st.cache_data(show_spinner="Training three small networks on 2,000 MNIST images…")

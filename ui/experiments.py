@@ -20,6 +20,7 @@ import streamlit as st
 from mnistcore.experiments import EXPERIMENTS_LIST, Experiment, on_page, shifted_digits
 from mnistcore.model import MLP
 from ui import lesson, state
+from ui.lesson_form import lesson_link_form
 
 PAGE_TITLES = {"train": "Train", "draw": "Draw", "inside": "Inside the network", "lab": "Lab"}
 
@@ -76,23 +77,27 @@ def _explain(exp: Experiment, pick: str | None) -> None:
 
 def _experiment(page: str, exp: Experiment, locked: bool, start, model: MLP | None) -> None:
     st.markdown(f"**{exp.question}**")
-    pick = st.radio("Your prediction", exp.predictions, index=None, key=_pick_key(exp))
+    pick = st.radio("Your prediction", exp.predictions, index=None, key=_pick_key(exp),
+                    help="Guess before you run: the outcome is then explained against your guess.")
     first = exp.runs[0]
     if pick is None:
         st.caption("Pick a prediction first: then run it.")
     if page == "draw":
         st.button("Run it on 300 test digits moved to the corner", key=f"exp_go_{exp.id}",
                   disabled=model is None or pick is None, on_click=_run_draw, args=(exp, model),
-                  icon=":material/play_arrow:")
+                  icon=":material/play_arrow:", help="Read the moved digits with this page's model, with "
+                  "and without its centring.")
     else:
         st.button(f"Set up and run: {first.label}", key=f"exp_go_{exp.id}", disabled=locked or pick is None,
-                  on_click=_set_up, args=(page, exp, 0, start), icon=":material/play_arrow:")
+                  on_click=_set_up, args=(page, exp, 0, start), icon=":material/play_arrow:",
+                  help="Set the page's controls as this experiment's link does, then press Train.")
         if len(exp.runs) > 1:
             st.caption("Then compare, in the runs table and its overlay:")
             cols = st.columns(len(exp.runs) - 1)
             for i, col in enumerate(cols, start=1):
                 col.button(f"Run {exp.runs[i].label}", key=f"exp_go_{exp.id}_{i}", disabled=locked,
-                           on_click=_set_up, args=(page, exp, i, start))
+                           on_click=_set_up, args=(page, exp, i, start),
+                           help="The run to compare it with: the same settings but this one.")
     if exp.id not in _tried():
         return
     pick, outcome = _tried()[exp.id]
@@ -143,4 +148,4 @@ def experiment_list() -> None:
 def home_section() -> None:
     """The Home page's part: every experiment as a link, then the teachers' lesson-link form."""
     experiment_list()
-    lesson.train_lesson_form()
+    lesson_link_form()

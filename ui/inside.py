@@ -34,28 +34,50 @@ ROBUSTNESS_SAMPLES = 2000   # test images scored at each perturbation level
 PREVIEW_IMAGES, PREVIEW_COPIES = 6, 5
 
 
+def _whole(text: str) -> bool:
+    digits = text.strip().removeprefix("-")   # int() reads decimals ("²" is a digit, not one), at most 4300
+    return digits.isdecimal() and len(digits) < 6 and PATIENCES[0] <= int(text) <= PATIENCES[1]
+
+
+def _split(text: str) -> bool:
+    try:
+        return float(text) in VAL_SPLITS
+    except ValueError:
+        return False
+
+
+# Each link parameter: whether its text is usable, what was expected, how to read it.
+CHECKS = {TAB: (lambda t: t in TABS, f"one of {', '.join(TABS)}", str),
+          PATIENCE: (_whole, f"a whole number of epochs from {PATIENCES[0]} to {PATIENCES[1]}", int),
+          VAL_SPLIT: (_split, f"one of {', '.join(map(str, VAL_SPLITS))}", float),
+          SCHEDULE: (lambda t: t in SCHEDULE_NAMES, f"one of {', '.join(SCHEDULE_NAMES)}", str)}
+PAGE = "inside"                                  # its name in lesson links (ui/lesson.py)
+SETTINGS = (PATIENCE, VAL_SPLIT, SCHEDULE)       # the settings a lesson link may hide or fix (not the tab)
+LABELS = {PATIENCE: "Patience (epochs)", VAL_SPLIT: "Validation split", SCHEDULE: "Learning-rate schedule"}
+
+
 def link_notes(query: dict[str, str]) -> list[str]:
     """Notes on this page's link parameters that cannot be used, one per parameter.
 
     Streamlit quietly drops a bound widget's URL value it cannot use; read the raw values
     first so the visitor learns which setting of the link was ignored and why.
     """
-    def whole(text: str) -> bool:
-        digits = text.strip().removeprefix("-")   # int() reads decimals ("²" is a digit, not one), at most 4300
-        return digits.isdecimal() and len(digits) < 6 and PATIENCES[0] <= int(text) <= PATIENCES[1]
-
-    def split(text: str) -> bool:
-        try:
-            return float(text) in VAL_SPLITS
-        except ValueError:
-            return False
-
-    checks = {TAB: (lambda t: t in TABS, f"one of {', '.join(TABS)}"),
-              PATIENCE: (whole, f"a whole number of epochs from {PATIENCES[0]} to {PATIENCES[1]}"),
-              VAL_SPLIT: (split, f"one of {', '.join(map(str, VAL_SPLITS))}"),
-              SCHEDULE: (lambda t: t in SCHEDULE_NAMES, f"one of {', '.join(SCHEDULE_NAMES)}")}
     return [f"`{name}={query[name]}` in the link: expected {expected}; using {DEFAULTS[name]}."
-            for name, (ok, expected) in checks.items() if name in query and not ok(query[name])]
+            for name, (ok, expected, _) in CHECKS.items() if name in query and not ok(query[name])]
+
+
+def hidden_value(name: str):
+    """The value of a setting whose control a lesson link hides: the link's (read once), else its default.
+
+    The widgets keep their values in the link (bind="query-params"); one not drawn keeps none, so the
+    value the link gave is kept in the session instead.
+    """
+    kept = st.session_state.setdefault(state.IN_HIDDEN, {})
+    if name not in kept:
+        ok, _, read = CHECKS[name]
+        text = st.query_params.get(name)
+        kept[name] = read(text) if text is not None and ok(text) else DEFAULTS[name]
+    return kept[name]
 
 
 def _config(text: str) -> TrainConfig:

@@ -19,7 +19,7 @@ from mnistcore import confidence, data, embedding, neurons
 from mnistcore.config import TrainConfig
 from mnistcore.model import MLP
 from mnistcore.train import Trainer
-from ui import state
+from ui import lesson, state
 from ui.data import current_dataset, dataset_key
 from ui.data import label as data_label
 from ui.models import held_model, shipped_model
@@ -28,6 +28,9 @@ from ui.models import held_model, shipped_model
 from ui.state import (LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_MODEL, LAB_MODEL_ASKED, LAB_POINT,  # noqa: E402,F401
                       LAB_STUDIED, LAB_TRAINER, TEMPERATURE, THRESHOLD, TRAINED_MODEL)
 TAB = state.LAB_TAB
+PAGE = "lab"   # its name in lesson links (ui/lesson.py)
+# The label of each link setting's control (a lesson link's hide= and fix= name the settings).
+LABELS = {"model": "Model to study", "temperature": "Softmax temperature T", "threshold": "Confidence threshold τ"}
 TABS = ("Control the run", "Hidden-layer map", "Neuron lab", "Confidence")
 READY, TRAINED, LAB_RUN = "Ready-trained model", "Your model from the Train page", "The run on this page"
 MODEL_IDS = {TRAINED: "trained", LAB_RUN: "run", READY: "ready"}   # the link's model= values
@@ -104,7 +107,7 @@ def read_link() -> list[str]:
     The model a link asks for may not exist in this session (a model from the Train page in a new
     session): ``choose_model`` says so when it falls back.
     """
-    notes = []
+    notes = lesson.read(PAGE, [p.name for p in link_params()])   # hide=, fix=, note=
     for param in link_params():
         first = f"lab:{param.name}" not in st.session_state.get(state.PARAMS_READ, set())
         notes += state.read_params(f"lab:{param.name}", [param])
@@ -172,7 +175,10 @@ def choose_model(hidden: bool = True) -> Studied:
     if st.session_state.get(LAB_STUDIED) not in options:
         st.session_state[LAB_STUDIED] = options[0]
     st.session_state[LAB_MODEL] = st.session_state[LAB_STUDIED]   # the radio shows the kept choice
-    choice = st.radio("Model to study", options, key=LAB_MODEL, horizontal=True, on_change=_copy_model)
+    lesson.control(PAGE, "model", st.radio, LABELS["model"], options, key=LAB_MODEL, horizontal=True,
+                   on_change=_copy_model, help="Which network the tabs look into: yours from the Train page, the "
+                   "run trained on this page, or the app's ready-trained one.")
+    choice = st.session_state[LAB_STUDIED]
     if choice == TRAINED:
         model = held.model
         if held.dataset and held.dataset != ds.name:

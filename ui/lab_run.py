@@ -65,7 +65,8 @@ def new_run_form() -> None:
                       help="A seeded random subset of the training images.")
     cols[5].number_input(label("epochs"), 1, min(20, lim.max_epochs), 5, key=W_EPOCHS, help=_help("epochs"))
     cols[6].number_input(label("seed"), 0, 2**31 - 1, 0, key=W_SEED, help=_help("seed"))
-    st.button("New run", icon=":material/restart_alt:", type="primary", on_click=_new_run)
+    st.button("New run", icon=":material/restart_alt:", type="primary", on_click=_new_run,
+              help="A fresh network with these settings, ready to step through batch by batch.")
     error = st.session_state.pop(LAB_ERROR, None)
     if error:
         st.error(f"That run cannot start: {error}")

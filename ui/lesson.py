@@ -7,11 +7,11 @@ Any page's link may add, beside its settings:
     note=Watch the loss.   a short note shown on top (plain text, at most NOTE_MAX characters)
 
 The names are the settings' link names (on the Train page, the TrainConfig field names and
-``preset``). A page reads its lesson once per session, like its other link values:
+``preset``; on the others, their link parameters). A page reads its lesson once per session, like
+its other link values, and draws each setting's control through it:
 
-    notes = lesson.read("train", names)          # shows the note; notes on unknown names
-    if lesson.visible("train", "lr"):
-        st.select_slider(..., disabled=locked or lesson.fixed("train", "lr"))
+    notes = lesson.read("dataset", names)        # shows the note; notes on unknown names
+    lesson.control("dataset", "split", st.radio, "Split", splits, **state.bind(state.DS_SPLIT))
 
 Unknown names are named in a note, like any other unusable link value; the lesson then stays for
 the session (Streamlit drops the query string when the visitor changes page) and is written back
@@ -20,13 +20,13 @@ into the link, so the link in the address bar is still the teacher's.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from mnistcore.options import OPTIONS
 from ui import state
 
 HIDE, FIX, NOTE = "hide", "fix", "note"
@@ -34,6 +34,7 @@ TRY = "try"             # an experiment's link names it (mnistcore/experiments.p
 LINK_NAMES = (HIDE, FIX, NOTE)
 NOTE_MAX = 280          # characters of a teacher's note: a sentence or two, not a page
 MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:=^")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ def read(page: str, names: Collection[str]) -> list[str]:
     return notes
 
 
-OWN_LESSON = {"train"}  # pages that read their lesson themselves, with their settings' link names
+# Pages that read their lesson themselves, with their settings' link names (the others have none).
+OWN_LESSON = {"dataset", "gradient_descent", "one_step", "train", "inside", "lab"}
 
 
 def other_page(url_path: str) -> None:
@@ -133,6 +135,20 @@ def other_page(url_path: str) -> None:
     page = url_path or "home"
     if page not in OWN_LESSON:
         state.show_notes(read(page, ()))
+
+
+def control(page: str, name: str, draw: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Draw the control of link setting ``name`` the way ``page``'s lesson asks, e.g.
+
+        lesson.control("dataset", "split", c1.radio, "Split", splits, **state.bind(state.DS_SPLIT))
+
+    Hidden: not drawn, and None returned; the setting keeps the value it has (the link's, or its
+    default), which the page reads where it keeps it. Fixed: drawn, disabled.
+    """
+    if not visible(page, name):
+        return None
+    kwargs["disabled"] = kwargs.get("disabled", False) or fixed(page, name)
+    return draw(*args, **kwargs)
 
 
 def current(page: str) -> Lesson:
@@ -149,6 +165,11 @@ def fixed(page: str, name: str) -> bool:
     return name in current(page).fix
 
 
+def changeable(page: str, name: str) -> bool:
+    """Whether the visitor may change setting ``name`` on ``page`` (its control neither hidden nor fixed)."""
+    return visible(page, name) and not fixed(page, name)
+
+
 def link(page: str, settings: Mapping[str, str], lesson: Lesson) -> str:
     """The path and query string of a lesson link, e.g. "train?preset=seed&hide=optimizer%2Clr"."""
     q = {**settings, **lesson.query()}
@@ -162,45 +183,3 @@ def full_link(app_url: str | None, path_and_query: str) -> str:
     if not app_url or not app_url.startswith(("http://", "https://")):
         return "/" + path_and_query
     return app_url.split("?", 1)[0].split("#", 1)[0].rstrip("/") + "/" + path_and_query
-
-
-def lesson_link_form(page: str, settings: Mapping[str, str], labels: Mapping[str, str]) -> None:
-    """The Home page's "make a lesson link" form: ``page``'s current ``settings``, some controls
-    hidden or fixed, a note; writes the link to copy.
-
-    ``labels`` maps each setting's link name (the value a lesson's hide= and fix= carry) to the label
-    its control has on ``page``; the lists show the labels. Their "Select all" is switched off: it is
-    the list's first row, where a teacher expects a setting, and hiding every control is no lesson.
-    """
-    names = sorted(labels, key=lambda n: labels[n].casefold())
-    with st.expander("Make a lesson link (for teachers)", icon=":material/school:"):
-        st.caption(f"A link that opens the {page.title()} page with its current settings, the controls you "
-                   "choose hidden or fixed, and your note on top.")
-        with st.form("lesson_link"):
-            hide = st.multiselect("Hide these controls", names, format_func=labels.get, select_all=False,
-                                  help="Their values still apply.")
-            fix = st.multiselect("Show these but do not let them change", names, format_func=labels.get,
-                                 select_all=False)
-            note = st.text_input("A note shown on top", max_chars=NOTE_MAX,
-                                 help="Plain text, a sentence or two: what to look for.")
-            made = st.form_submit_button("Make the link")
-        if made:
-            lesson = Lesson(frozenset(hide), frozenset(fix) - frozenset(hide), clean_note(note))
-            made_link = full_link(st.context.url, link(page, settings, lesson))
-            st.code(made_link, language=None, wrap_lines=True)
-            if made_link.startswith("/"):
-                st.caption("Add it to this app's address (everything before the first `/`), e.g. "
-                           "`https://your-app.streamlit.app/train?...`.")
-
-
-def train_lesson_form() -> None:
-    """The lesson-link form for the Train page, from this visitor's current Train settings."""
-    from ui import data, limits as lim, training as tr  # here: ui.training's widgets import this module
-    limits, n_train = lim.load(), len(data.current_dataset().y_train)
-    params = [tr.preset_param(), *tr.setting_params(limits, n_train)]
-    settings = {"dataset": st.session_state.get(state.DATASET, "mnist")}
-    if settings["dataset"] == state.UPLOADED:
-        settings["dataset"] = "mnist"  # an upload cannot be linked
-    settings.update({p.name: p.to_url(st.session_state.get(p.key, p.default)) for p in params})
-    labels = {option.link: option.label for option in OPTIONS.values()} | {tr.preset_param().name: "Preset"}
-    lesson_link_form("train", settings, {p.name: labels.get(p.name, p.name) for p in params})

@@ -19,7 +19,7 @@ from mnistcore.data import as_inputs
 from mnistcore.figures.step import PHASES
 from mnistcore.model import MLP, init_mlp
 from mnistcore.preprocess import EmptyImageError, load_image, to_mnist
-from ui import models, state
+from ui import lesson, models, state
 
 NETS = {"fresh": "Fresh from a seed", "trained": "Your model from the Train page", "ready": "Ready-trained model"}
 SOURCES = {"index": "A training image", "drawing": "Your drawing (Draw page)", "upload": "Upload a picture"}
@@ -40,6 +40,7 @@ def number(lo: float, hi: float) -> state.Parser:
     return parse
 
 
+PAGE = "one_step"   # its name in lesson links (ui/lesson.py)
 INDEX = state.Param("index", state.OS_INDEX, 0, state.integer(0))
 NET = state.Param("net", state.OS_NET, "fresh", state.choice(*NETS))
 SEED = state.Param("seed", state.OS_SEED, 0, state.integer(0, 2**32 - 1))
@@ -48,6 +49,9 @@ ETA = state.Param("eta", state.OS_ETA, 0.1, number(1e-4, 100.0), to_url=lambda v
 PHASE = state.Param("phase", state.OS_PHASE, PHASES[0], state.choice(*PHASES))
 BATCH = state.Param("B", state.OS_BATCH, 1, state.integer(1, step.MAX_BATCH))
 PARAMS = [INDEX, NET, SEED, HIDDEN, ETA, PHASE, BATCH]
+# The label of each setting's control (a lesson link's hide= and fix= name the settings).
+LABELS = {"index": "Image index in the training split", "net": "Network", "seed": "Seed", "hidden": "Hidden units",
+          "eta": "Learning rate η", "phase": "Phase (Previous, Next, Play)", "B": "Mini-batch size B"}
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -121,8 +125,11 @@ def image(ds) -> tuple[np.ndarray | None, int | None, str]:
                     "this data set; showing image 0.")
             st.session_state[state.OS_INDEX] = 0
         left, right = st.columns([3, 1], vertical_alignment="bottom")
-        index = left.number_input("Image index in the training split", 0, n - 1, step=1, **state.bind(state.OS_INDEX))
-        right.button("Random image", icon=":material/shuffle:", on_click=pick_random, args=(n,))
+        lesson.control(PAGE, INDEX.name, left.number_input, LABELS[INDEX.name], 0, n - 1, step=1,
+                       help="Which of the training images the step learns from.", **state.bind(state.OS_INDEX))
+        lesson.control(PAGE, INDEX.name, right.button, "Random image", icon=":material/shuffle:", on_click=pick_random,
+                       args=(n,), help="Any other training image, at random.")
+        index = st.session_state[state.OS_INDEX]
         label = int(ds.y_train[index])
         return as_inputs(ds.x_train[index])[0], label, f"training image #{index}, a {names[label]}"
     x = None
@@ -157,7 +164,8 @@ def right_label(model: MLP, x: np.ndarray, names) -> int | None:
     if st.session_state[state.OS_LABEL] not in range(len(names)):   # e.g. kept from a data set with more classes
         st.session_state[state.OS_LABEL] = None
     return st.selectbox("Its right label", range(len(names)), format_func=lambda c: names[c],
-                        placeholder="Pick the right label", **state.bind(state.OS_LABEL))
+                        placeholder="Pick the right label", help="The label the loss compares the output with: "
+                        "the step makes this class more likely.", **state.bind(state.OS_LABEL))
 
 
 def settings_key(model: MLP, X: np.ndarray, *rest) -> tuple:

@@ -18,7 +18,7 @@ from mnistcore.figures import step as fig
 from mnistcore.gradcheck import relative_error
 from mnistcore.model import MLP
 from mnistcore.train import evaluate
-from ui import limits, one_step, state
+from ui import lesson, limits, one_step, state
 from ui.live_run import LiveRun
 
 F = step.FORMULAS
@@ -242,7 +242,10 @@ def step_note(batch: step.StepRecord, alone: step.StepRecord, smaller: step.Step
 @st.fragment
 def batch_view(model, ds, x, label, eta, skip, alone: step.StepRecord) -> None:
     """The step on a batch of B images: its gradient is the mean of theirs, and what it did."""
-    B = st.slider("Mini-batch size B", 1, step.MAX_BATCH, **state.bind(state.OS_BATCH))
+    lesson.control(one_step.PAGE, one_step.BATCH.name, st.slider, one_step.LABELS["B"], 1, step.MAX_BATCH,
+                   help="Images in the batch: this one and B − 1 others; the step follows the mean of their gradients.",
+                   **state.bind(state.OS_BATCH))
+    B = st.session_state[state.OS_BATCH]
     state.write_params([one_step.BATCH])
     seed = st.session_state[state.OS_SEED]
     X, y = one_step.batch(ds, x, label, B, seed, skip)
@@ -263,13 +266,15 @@ def check_view(model, rec) -> None:
                "only worse. The derivative's definition, evaluated twice per weight in float64, shows whether "
                "the backward pass computes the true gradient.")
     which = st.radio("Weights to check", ["The 5 largest gradients", "The clicked unit's largest terms"],
-                     horizontal=True, key="os_check_which")
+                     horizontal=True, key="os_check_which",
+                     help="Which weights to nudge: the five whose gradients are largest, or the ones feeding the unit clicked.")
     unit = st.session_state.get(state.OS_UNIT)
     picks = step.largest_weights(rec.grads, 5)
     if which != "The 5 largest gradients" and unit is not None and unit[0] > 0:
         s = step.unit_sum(model.W[unit[0] - 1], model.b[unit[0] - 1], rec.a[unit[0] - 1][0], unit[1], top=4)
         picks = [(2 * (unit[0] - 1), (i, unit[1])) for i, _, _ in s.terms] + [(2 * unit[0] - 1, (unit[1],))]
-    if st.button("Check the gradient", icon=":material/calculate:"):
+    if st.button("Check the gradient", icon=":material/calculate:",
+                 help="Nudge each chosen weight by ±h, compute the loss twice, compare the slope with backprop's."):
         st.session_state[CHECKS] = (picks, step.check_gradients(model, rec.x, rec.y, picks))
     found = st.session_state.get(CHECKS)
     if found and found[0] == picks:
@@ -287,10 +292,13 @@ def check_view(model, rec) -> None:
 @st.fragment
 def teach_view(model, ds, x, label, names) -> None:
     c = st.columns(2)
-    steps = c[0].slider("Teaching steps", 1, 20, 5, key="os_teach_steps")
-    eta = c[1].select_slider("Teaching rate", [0.005, 0.01, 0.02, 0.05, 0.1], 0.02, key="os_teach_eta")
+    steps = c[0].slider("Teaching steps", 1, 20, 5, key="os_teach_steps",
+                        help="How many updates on your image and the replayed ones, one after another.")
+    eta = c[1].select_slider("Teaching rate", [0.005, 0.01, 0.02, 0.05, 0.1], 0.02, key="os_teach_eta",
+                             help="The learning rate of those steps: how far each one moves the weights.")
     key = (one_step.settings_key(model, x, label), steps, eta)
-    if st.button(f"Teach it: this is a {names[label]}", icon=":material/school:"):
+    if st.button(f"Teach it: this is a {names[label]}", icon=":material/school:",
+                 help="Take the steps; the network's answer on this image and its test accuracy before and after."):
         replay = np.random.default_rng(st.session_state[state.OS_SEED]).choice(len(ds.x_train), REPLAY, replace=False)
         config, taught = step.teaching_setup(model, x, label, ds.x_train[replay], ds.y_train[replay], steps, eta)
         refused = limits.cost_problems(config, len(taught[1]), limits.load())  # the Train page's rules

@@ -90,6 +90,7 @@ IN_TAB = "inside"                # which tab is open
 IN_PATIENCE = "patience"         # early stopping patience, epochs
 IN_VAL_SPLIT = "val_split"       # share of the training subset held out for validation
 IN_SCHEDULE = "schedule"         # learning-rate schedule of the overfitting run
+IN_HIDDEN = "inside_hidden"      # the link's values of the settings a lesson link hides
 IN_AUG_SEED = "inside_aug_seed"  # seed of the augmentation preview ("New samples" adds 1)
 # Draw page (pages/draw.py)
 DRAW_CANVAS = "draw_canvas"      # the canvas's key; AppTest injects {"drawing": {"data": PNG data URL}} here
@@ -174,7 +175,7 @@ def read_params(page: str, params: Sequence[Param]) -> list[str]:
     notes = []
     for p in params:
         if p.name not in query:
-            if given:
+            if given and p.default is not None:   # a None default is the page's own choice, e.g. the grid's first image
                 notes.append(f"`{p.name}` is missing from the link; using {p.describe_default()}.")
             continue
         text = query[p.name]

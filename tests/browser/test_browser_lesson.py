@@ -40,3 +40,35 @@ def test_an_experiment_from_home_is_predicted_run_and_explained(page: Page, app_
     wait_for_app(page, TRAIN_MS)
     assert_no_exception(page)
     expect(page.get_by_text(f"You predicted “{exp.predictions[0]}”")).to_be_visible()
+
+
+def test_a_lesson_link_made_on_home_opens_its_page_that_way_in_a_fresh_browser(page: Page, app_url: str, browser):
+    """The teacher makes the link on Home; a learner opens it in a browser of their own."""
+    open_page(page, app_url, "")
+    page.get_by_text("Make a lesson link (for teachers)").click()
+    page.get_by_role("combobox", name="Page the link opens").click()
+    page.get_by_role("option", name="Gradient descent").click()
+    wait_for_app(page)
+    for box, label in (("Hide these controls", "Learning rate η (log scale)"),
+                       ("Show these but do not let them change", "Number of steps")):
+        page.get_by_role("combobox", name=box).click()
+        page.get_by_role("option", name=label).click()
+        page.keyboard.press("Escape")
+    page.get_by_role("textbox", name="A note shown on top").fill("Only the start moves.")
+    page.get_by_role("button", name="Make the link").click()
+    code = page.locator('[data-testid="stCode"] code')
+    expect(code).to_contain_text("gradient_descent?")
+    link = code.inner_text().strip()
+    assert link.startswith(app_url.rstrip("/") + "/gradient_descent?"), link   # whole: the address is known
+
+    learner = browser.new_context(viewport=page.viewport_size).new_page()
+    try:
+        learner.goto(link)
+        expect(learner.get_by_text("Only the start moves.")).to_be_visible()
+        wait_for_app(learner)
+        assert_no_exception(learner)
+        expect(learner.get_by_role("slider", name="Start x₀")).to_be_enabled()
+        expect(widget_label(learner, "Learning rate η (log scale)")).to_have_count(0)
+        expect(learner.get_by_role("slider", name="Number of steps")).to_be_disabled()
+    finally:
+        learner.context.close()
