@@ -20,9 +20,9 @@ pages = [
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
 ]
 page = st.navigation(pages)
-lost_work.check()      # a reload or a lost server session: say that the trained models are gone
+lost_work.check(page.url_path)  # a reload or a lost server session: say that the trained models are gone
 choose_dataset()
 sidebar_glossary()
 other_page(page.url_path)  # a lesson link's note on any page (Train reads its own: ui/lesson.py)
 page.run()
-lost_work.mark()       # what this run trained is now in the session: say so in the link
+lost_work.done()       # what this run trained is now in the session: say so in the link

@@ -21,6 +21,10 @@ from pathlib import Path
 
 import pytest
 
+# The tests run on two processes (pytest-xdist, pytest.ini), each beside the app servers and the
+# browser that the browser tests start: one BLAS thread each, so that no two spin for one core.
+# Set before NumPy is first imported (by appserver below), and inherited by the servers.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE / "browser")]  # appserver.py; browser/streamlit_page.py
 from appserver import running_app  # noqa: E402
@@ -65,10 +69,12 @@ def _router_has_run(monkeypatch):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Everything under tests/browser/ is a browser test."""
+    """Everything under tests/browser/ is a browser test, and they all run on one of the processes
+    (xdist's loadgroup): one app server and one Chromium, while the other process takes the rest."""
     for item in items:
         if "browser" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _unavailable(reason: str) -> None:

@@ -26,7 +26,17 @@ def test_a_reloaded_link_of_a_session_that_held_models_says_they_are_gone() -> N
     assert _lost_note_shown(at)
     assert lost_work.HELD not in at.query_params      # the new session holds nothing yet
     at.run()
-    assert not _lost_note_shown(at)                   # said once, on the session's first run
+    assert _lost_note_shown(at)                       # a rerun of that page (a reconnect's) still says it
+    at.switch_page("pages/train.py").run()
+    assert not at.exception and not _lost_note_shown(at)   # said on the page it opened on, not everywhere
+
+
+def test_the_note_goes_once_the_session_holds_a_model_again() -> None:
+    at = _app({lost_work.HELD: "1"})
+    model = init_mlp((784, 4, 10), rng=__import__("numpy").random.default_rng(0))
+    at.session_state[state.TRAINED_MODEL] = HeldModel(model, {"source": "test"})
+    at.run()
+    assert not _lost_note_shown(at)
 
 
 def test_a_plain_visit_says_nothing() -> None:

@@ -27,13 +27,42 @@ def holds_work() -> bool:
     return bool(s.get(state.TRAINED_MODEL) or s.get(state.TR_RUNS) or s.get(state.LAB_TRAINER))
 
 
-def check() -> None:
-    """On a session's first script run, say what was lost; then keep ``held`` in the link true."""
-    if state.SESSION_STARTED not in st.session_state:
-        st.session_state[state.SESSION_STARTED] = True
-        if st.query_params.get(HELD) == "1" and not holds_work():
-            st.warning(LOST_NOTE, icon=":material/cloud_off:")
+def check(page: str) -> None:
+    """Say what was lost on the page a new session opened on; keep ``held`` in the link true.
+
+    The note stays on that page (every run of it, until the visitor trains or loads a model
+    again), not just on the session's first run: a reconnecting browser often sends a rerun that
+    interrupts the first run, and the note must not vanish with it.
+    """
+    s = st.session_state
+    if state.SESSION_STARTED not in s:
+        s[state.SESSION_STARTED] = True
+        lost = st.query_params.get(HELD) == "1" and not holds_work()
+        s[state.WORK_LOST] = page if lost else None
+    if s.get(state.WORK_LOST) == page and not holds_work():
+        st.warning(LOST_NOTE, icon=":material/cloud_off:")
     mark()
+
+
+# Streamlit 1.67's browser, reconnecting to a server (a new replica, say), asks for a script run
+# only if the page has a timer fragment (run_every) or was running: an idle page would keep its
+# old session's charts and say nothing until the next click. A page whose session holds work
+# keeps this empty timer, so a reconnect runs the page at once and the new session says what is
+# gone. Its own tick every ten minutes reruns nothing but itself.
+RECONNECT_TIMER_S = 600
+
+
+@st.fragment(run_every=RECONNECT_TIMER_S)
+def _rerun_on_reconnect() -> None:
+    """Draws nothing: see RECONNECT_TIMER_S."""
+
+
+def done() -> None:
+    """At the end of a script run: keep ``held`` in the link true, and the reconnect timer."""
+    mark()
+    if holds_work():
+        with st.sidebar:
+            _rerun_on_reconnect()
 
 
 def mark() -> None:

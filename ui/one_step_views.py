@@ -298,7 +298,7 @@ def teach_view(model, ds, x, label, names) -> None:
                              help="The learning rate of those steps: how far each one moves the weights.")
     key = (one_step.settings_key(model, x, label), steps, eta)
     if st.button(f"Teach it: this is a {names[label]}", icon=":material/school:",
-                 help="Take the steps; the network's answer on this image and its test accuracy before and after."):
+                 help="Take the steps, then compare what the network reads in this image before and after."):
         replay = np.random.default_rng(st.session_state[state.OS_SEED]).choice(len(ds.x_train), REPLAY, replace=False)
         config, taught = step.teaching_setup(model, x, label, ds.x_train[replay], ds.y_train[replay], steps, eta)
         refused = limits.cost_problems(config, len(taught[1]), limits.load())  # the Train page's rules

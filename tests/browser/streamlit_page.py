@@ -6,6 +6,7 @@ stException is the red exception box; stSidebarNav holds the page links.
 """
 from __future__ import annotations
 
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -38,3 +39,29 @@ def open_page(page: Page, app_url: str, path: str = "") -> None:
     page.goto(f"{app_url}/{path}")
     wait_for_app(page)
     assert_no_exception(page)
+
+
+# Clicks the header's Stop from inside the page the moment it is drawn; resolves true once it has.
+CLICK_STOP_WHEN_DRAWN = """(ms) => new Promise(resolve => {
+    const press = () => {
+        const stop = [...document.querySelectorAll('[data-testid="stStatusWidget"] button')]
+            .find(b => b.textContent.trim() === "Stop");
+        if (!stop) return false;
+        stop.click(); watch.disconnect(); resolve(true); return true;
+    };
+    const watch = new MutationObserver(press);
+    if (press()) return;
+    watch.observe(document.body, {subtree: true, childList: true});
+    setTimeout(() => { watch.disconnect(); resolve(false); }, ms);
+})"""
+
+
+def press_header_stop(page: Page, within_ms: float = 30_000) -> None:
+    """Press Streamlit's own Stop in the header as soon as it shows.
+
+    While a page trains in slices (a fragment that reruns itself every few tenths of a second),
+    the header shows Stop only now and then, for a moment, drawn afresh each time: gone again
+    before Playwright's click, with its round trips, lands. A person sees it and clicks; here the
+    page itself clicks it the moment it is drawn.
+    """
+    assert page.evaluate(CLICK_STOP_WHEN_DRAWN, within_ms), f"the header showed no Stop within {within_ms} ms"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from streamlit_page import assert_no_exception, open_page, wait_for_app
+from streamlit_page import assert_no_exception, open_page, press_header_stop, wait_for_app
 
 
 def test_header_stop_leaves_the_lab_run_paused_and_says_so(page: Page, app_url: str):
@@ -16,7 +16,7 @@ def test_header_stop_leaves_the_lab_run_paused_and_says_so(page: Page, app_url: 
     wait_for_app(page)
     run.click()
     expect(main.get_by_text(re.compile(r"· step [1-9][\d,]* .*· running$"))).to_be_visible()   # it trains
-    page.get_by_test_id("stStatusWidget").get_by_role("button", name="Stop").click()
+    press_header_stop(page)
     expect(main.get_by_text(re.compile(r"Epoch [\d.]+ of 5 · step [\d,]+ .* · paused$"))).to_be_visible()
     wait_for_app(page)
     assert_no_exception(page)
