@@ -84,6 +84,8 @@ def lesson_link_form() -> None:
         dataset = st.session_state.get(state.DATASET, "mnist")
         settings = {"dataset": "mnist" if dataset == state.UPLOADED else dataset, **settings}  # an upload cannot be linked
         names = sorted(labels, key=lambda n: labels[n].casefold())
+        st.caption(f"The link opens {PAGES[page].title} with its {len(labels)} settings as they are now in this "
+                   "session; below, its controls.")
         with st.form("lesson_link"):
             hide = st.multiselect("Hide these controls", names, format_func=labels.get, select_all=False,
                                   help="Their values still apply.")

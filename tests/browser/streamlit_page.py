@@ -65,3 +65,23 @@ def press_header_stop(page: Page, within_ms: float = 30_000) -> None:
     page itself clicks it the moment it is drawn.
     """
     assert page.evaluate(CLICK_STOP_WHEN_DRAWN, within_ms), f"the header showed no Stop within {within_ms} ms"
+
+
+def choose(page: Page, box: str, option: str, tries: int = 3) -> None:
+    """Pick `option` in the select or multiselect labelled `box`.
+
+    A rerun that lands while the list is open redraws the widget and closes the list: open it
+    again, up to `tries` times.
+    """
+    for _ in range(tries - 1):
+        page.get_by_role("combobox", name=box).click()
+        item = page.get_by_role("option", name=option, exact=True)
+        try:
+            expect(item).to_be_visible(timeout=10_000)
+        except AssertionError:
+            page.keyboard.press("Escape")
+            continue
+        item.click()
+        return
+    page.get_by_role("combobox", name=box).click()
+    page.get_by_role("option", name=option, exact=True).click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from streamlit_page import assert_no_exception, open_page, wait_for_app
+from streamlit_page import assert_no_exception, choose, open_page, wait_for_app
 
 from mnistcore.experiments import EXPERIMENTS, EXPERIMENTS_LIST
 
@@ -46,13 +46,12 @@ def test_a_lesson_link_made_on_home_opens_its_page_that_way_in_a_fresh_browser(p
     """The teacher makes the link on Home; a learner opens it in a browser of their own."""
     open_page(page, app_url, "")
     page.get_by_text("Make a lesson link (for teachers)").click()
-    page.get_by_role("combobox", name="Page the link opens").click()
-    page.get_by_role("option", name="Gradient descent").click()
+    choose(page, "Page the link opens", "Gradient descent")
+    expect(page.get_by_text(re.compile("^The link opens Gradient descent with"))).to_be_visible()   # its form is drawn
     wait_for_app(page)
     for box, label in (("Hide these controls", "Learning rate η (log scale)"),
                        ("Show these but do not let them change", "Number of steps")):
-        page.get_by_role("combobox", name=box).click()
-        page.get_by_role("option", name=label).click()
+        choose(page, box, label)
         page.keyboard.press("Escape")
     page.get_by_role("textbox", name="A note shown on top").fill("Only the start moves.")
     page.get_by_role("button", name="Make the link").click()
