@@ -113,14 +113,18 @@ def strokes(n: int) -> list[list[tuple[float, float]]]:
     return out
 
 
-def drag(page: Page, thumb, dx: float) -> float:
-    """Drag a slider's thumb by dx pixels; seconds from mouse-up to idle."""
-    thumb.scroll_into_view_if_needed()
-    box = thumb.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
+def drag(page: Page, track, to: float) -> float:
+    """Drag along a slider's track to the fraction `to` of its width; seconds from mouse-up to idle.
+
+    The drag starts at the track's middle (a press on the track moves the thumb there), so any
+    `to` away from the middle changes the value.
+    """
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
     page.mouse.down()
-    page.mouse.move(x + dx, y, steps=4)
+    page.mouse.move(box["x"] + box["width"] * to, y, steps=4)
     t0 = now(page)
     page.mouse.up()
     return idle_after(page, t0)
@@ -189,10 +193,11 @@ def draw(page: Page, base: str, args, results: dict) -> None:
 
 def slider(page: Page, base: str, args, results: dict) -> None:
     visit(page, f"{base}/gradient_descent")
-    thumb = page.get_by_test_id("stSlider").filter(has_text="Number of steps").get_by_role("slider")
+    steps = page.get_by_test_id("stSlider").filter(has_text="Number of steps")
+    track = steps.locator('[role="group"] > [data-orientation="horizontal"]')   # React Aria's track
     times = []
     for k in range(args.repeats + 1):
-        times.append(drag(page, thumb, 25 if k % 2 == 0 else -25))
+        times.append(drag(page, track, 0.25 if k % 2 == 0 else 0.75))
     times = times[1:]   # the first one warms
     results["Gradient descent: steps slider"] = times
     print(summary("Gradient descent: steps slider", times), flush=True)

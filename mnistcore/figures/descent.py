@@ -200,13 +200,14 @@ def batch_modes_figure(curves: dict[str, dict[str, np.ndarray]], x: str = "steps
     for color, (label, c) in zip(MODE_COLORS * 3, curves.items()):
         if len(c["batch_loss"]):
             # One image's loss jumps between 0 and 10 from step to step, a solid band on the chart:
-            # show the moving average over `w` steps, and thin it to at most `MAX_POINTS` points.
+            # show the moving average over `w` steps, and thin it to at most `MAX_POINTS` points (so
+            # SVG: WebGL's start-up costs a browser more than a few hundred points take to draw).
             w = max(1, len(c["batch_loss"]) // 50)
             smooth = moving_average(np.asarray(c["batch_loss"], float), w)
             keep = np.unique(np.geomspace(1, len(smooth), min(len(smooth), MAX_POINTS)).astype(int) - 1)
-            fig.add_trace(go.Scattergl(x=np.asarray(c[x])[keep], y=smooth[keep], mode="lines", legendgroup=label,
-                                       name=f"{label}: batch loss, mean of {w} step{'s' * (w > 1)}",
-                                       showlegend=False, opacity=0.45, line=dict(color=color, width=1)))
+            fig.add_trace(go.Scatter(x=np.asarray(c[x])[keep], y=smooth[keep], mode="lines", legendgroup=label,
+                                     name=f"{label}: batch loss, mean of {w} step{'s' * (w > 1)}",
+                                     showlegend=False, opacity=0.45, line=dict(color=color, width=1)))
             top = max(top, float(np.nanmax(smooth)))
         fig.add_trace(go.Scatter(x=c["eval_" + x], y=c["loss"], mode="lines+markers", legendgroup=label,
                                  name=label, line=dict(color=color, width=3), marker=dict(size=4)))
