@@ -35,11 +35,10 @@ def check(page: str) -> None:
     interrupts the first run, and the note must not vanish with it.
     """
     s = st.session_state
-    if state.SESSION_STARTED not in s:
-        s[state.SESSION_STARTED] = True
+    if state.WORK_LOST not in s:   # the session's first script run
         lost = st.query_params.get(HELD) == "1" and not holds_work()
         s[state.WORK_LOST] = page if lost else None
-    if s.get(state.WORK_LOST) == page and not holds_work():
+    if s[state.WORK_LOST] == page and not holds_work():
         st.warning(LOST_NOTE, icon=":material/cloud_off:")
     mark()
 

@@ -32,8 +32,8 @@ DS_CLASS = "ds_class"            # Dataset page: class shown in the grid, -1 = a
 DS_SEED = "ds_seed"              # Dataset page: seed of the random sample in the grid
 DS_INDEX = "ds_index"            # Dataset page: index (in the split) of the image shown large
 DS_GRID = "ds_grid_select"       # Dataset page: the grid chart's click selection
-SESSION_STARTED = "session_started"  # True once this session's first script run has begun (ui.lost_work)
-WORK_LOST = "work_lost"          # ui.lost_work: url path of the page that says "your models are gone", or None
+WORK_LOST = "work_lost"          # ui.lost_work: url path of the page that says "your models are gone", or None;
+                                 # set on the session's first script run
 PARAMS_READ = "params_read"      # set of page names whose URL parameters were already applied
 LESSONS = "lessons"              # ui.lesson: page -> Lesson (hidden/fixed controls, note) of a lesson link
 EXP_TRIED = "exp_tried"          # ui.experiments: experiment id -> (prediction picked, outcome or None) at its button
