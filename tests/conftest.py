@@ -8,8 +8,8 @@ Browser tests (marked ``browser``) get:
 - ``page``: a fresh browser context and page per test (1280x900).
 Without /usr/bin/chromium or playwright they skip, except with CI=true, where they fail.
 
-Helpers for them live in tests/browser/streamlit_page.py (``open_page``, ``wait_for_app``, ``choose``,
-``assert_no_exception``).
+Helpers for them live in tests/browser/streamlit_page.py (``open_page``, ``wait_for_app``,
+``assert_no_exception``, ``choose``, ``press_header_stop``).
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 says `held=1` exactly while the session holds something it would lose."""
 from __future__ import annotations
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from mnistcore.model import init_mlp
@@ -33,7 +34,7 @@ def test_a_reloaded_link_of_a_session_that_held_models_says_they_are_gone() -> N
 
 def test_the_note_goes_once_the_session_holds_a_model_again() -> None:
     at = _app({lost_work.HELD: "1"})
-    model = init_mlp((784, 4, 10), rng=__import__("numpy").random.default_rng(0))
+    model = init_mlp((784, 4, 10), rng=np.random.default_rng(0))
     at.session_state[state.TRAINED_MODEL] = HeldModel(model, {"source": "test"})
     at.run()
     assert not _lost_note_shown(at)
@@ -46,7 +47,7 @@ def test_a_plain_visit_says_nothing() -> None:
 
 def test_the_link_says_held_while_the_session_holds_a_model() -> None:
     at = _app({})
-    model = init_mlp((784, 4, 10), rng=__import__("numpy").random.default_rng(0))
+    model = init_mlp((784, 4, 10), rng=np.random.default_rng(0))
     at.session_state[state.TRAINED_MODEL] = HeldModel(model, {"source": "test"})
     at.run()
     assert at.query_params.get(lost_work.HELD) in ("1", ["1"])

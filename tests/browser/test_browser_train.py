@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from streamlit_page import RUN_TIMEOUT_MS, assert_no_exception, open_page, wait_for_app
+from streamlit_page import RUN_TIMEOUT_MS, assert_no_exception, open_page, press_header_stop, wait_for_app
 
 # Long enough that Stop comes well before the end, even on a fast machine: 100 epochs of 10,000 images.
 LONG_RUN = "train?preset=seed&train_size=0&epochs=100"   # minutes of training: it is stopped long before its end
@@ -68,7 +68,7 @@ def test_the_charts_are_in_view_when_a_run_starts_and_the_header_stop_ends_it_cl
     expect(main.get_by_test_id("stPlotlyChart").first).to_be_in_viewport(ratio=0.5)
     expect(main.get_by_test_id("stProgress")).to_be_in_viewport()
 
-    page.get_by_test_id("stStatusWidget").get_by_role("button", name="Stop").click()
+    press_header_stop(page)
     expect(main.get_by_text(re.compile(r"Run #1 stopped at epoch [\d.]+ of 100"))).to_be_visible()
     expect(main.get_by_role("button", name="Stop", exact=True)).to_have_count(0)
     expect(main.get_by_role("button", name="Train", exact=True)).to_be_enabled()
@@ -116,7 +116,7 @@ def test_a_second_run_trains_in_a_clean_layout_and_its_results_are_linked_when_i
     expect(main.get_by_test_id("stExpander").filter(has_text="Too few units")).to_have_count(1)
     box = main.get_by_test_id("stExpander").filter(has_text="Too few units").bounding_box()
     assert box is not None and box["width"] > 300, box      # in its half-width row, not a squeezed column
-    page.get_by_test_id("stStatusWidget").get_by_role("button", name="Stop").click()
+    press_header_stop(page)
     expect(stop).to_have_count(0)
     wait_for_app(page)
     assert_no_exception(page)
