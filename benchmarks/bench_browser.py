@@ -5,7 +5,7 @@ Starts ``streamlit run app.py`` on a free port (tests/appserver.py) and drives D
 
 - first visit to each page: ``goto`` until the script is idle, no placeholder is left and every
   Plotly chart is drawn (a page's cached work is warmed by one visit before the timed ones);
-- Draw: mouse-up on the canvas to the new prediction (the run that the stroke started is over);
+- Draw: mouse-up on the pad to the prediction of the finished drawing (the run that read it is over);
 - Gradient descent: a drag of the "Number of steps" slider, mouse-up to idle;
 - Inside the network: a click on a tab to idle with the tab's charts drawn;
 - Lab: a press of "One more batch" to idle.
@@ -57,6 +57,20 @@ IDLE_AFTER = """(t0) => {
   for (const c of charts) if (!c.querySelector('.main-svg')) return false;
   return performance.now();
 }"""
+# Drawn: the page shows the prediction of the last picture the pad sent. The pad numbers what it
+# sends (data-seq) and each run says which picture it read (data-answered, ui/canvas.py). It also
+# sends while the pen moves, so at mouse-up a run may be going, and the lift sends nothing when the
+# last of those already held the finished picture.
+DRAWN_AFTER = """(t0) => {
+  const host = document.querySelector('.st-key-draw_canvas [data-testid="stBidiComponentIsolated"]');
+  const pad = host && host.shadowRoot && host.shadowRoot.querySelector('.pad');
+  if (!pad || pad.dataset.answered !== pad.dataset.seq) return false;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app.getAttribute('data-test-script-state') === 'running') return false;
+  if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stStatusWidgetRunningIcon"]')) return false;
+  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]')) if (!c.querySelector('.main-svg')) return false;
+  return Math.max(performance.now(), t0);
+}"""
 LOADED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -88,15 +102,16 @@ def visit(page: Page, url: str) -> float:
 
 def stroke(page: Page, points: list[tuple[float, float]]) -> float:
     """Draw one stroke; seconds from mouse-up to the prediction's run being over."""
-    page.locator("canvas.upper-canvas").scroll_into_view_if_needed()
-    box = page.locator("canvas.upper-canvas").bounding_box()
+    page.locator("canvas.digit-pad").scroll_into_view_if_needed()
+    box = page.locator("canvas.digit-pad").bounding_box()
     page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
     page.mouse.down()
     for x, y in points[1:]:
         page.mouse.move(box["x"] + x, box["y"] + y, steps=2)
     t0 = now(page)
     page.mouse.up()
-    return idle_after(page, t0)
+    t1 = page.wait_for_function(DRAWN_AFTER, arg=t0, timeout=STEP_TIMEOUT_MS, polling="raf").json_value()
+    return (t1 - t0) / 1000
 
 
 def strokes(n: int) -> list[list[tuple[float, float]]]:
@@ -185,7 +200,7 @@ def main() -> None:
 
 def draw(page: Page, base: str, args, results: dict) -> None:
     visit(page, f"{base}/draw")
-    page.locator("canvas.upper-canvas").wait_for()
+    page.locator("canvas.digit-pad").wait_for()
     stroke(page, strokes(1)[0])   # warm
     results["Draw: mouse-up -> prediction"] = [stroke(page, s) for s in strokes(args.strokes)]
     print(summary("Draw: mouse-up -> prediction", results["Draw: mouse-up -> prediction"]), flush=True)

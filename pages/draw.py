@@ -2,13 +2,13 @@
 import time
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from mnistcore.figures import draw as fig
 from mnistcore.model import MLP
 from mnistcore.predict import SHIPPED_MODEL, layer_outputs, predict_image, top_units
 from mnistcore.preprocess import EmptyImageError, canvas_image, display_image, load_image
 from ui import experiments, state
+from ui.canvas import digit_pad
 from ui.data import label
 from ui.models import held_model, shipped_model
 from ui.one_step import open_with_drawing
@@ -16,7 +16,7 @@ from ui.router import route_through_app
 
 route_through_app()  # a deep link after a server start: go through app.py
 
-CANVAS, CLEARS = state.DRAW_CANVAS, state.DRAW_CLEARS   # session keys: all defined in ui.state
+CANVAS = state.DRAW_CANVAS   # session keys: all defined in ui.state
 SOURCE, UPLOAD, MODEL, RAW, TIMES_X = state.DRAW_SOURCE, state.DRAW_UPLOAD, state.DRAW_MODEL, state.DRAW_RAW, state.DRAW_TIMES_X
 TRAINED_MODEL = state.TRAINED_MODEL   # set by the Train page
 DRAW, FILE = "Draw", "Upload a picture"
@@ -32,12 +32,9 @@ def trained_model() -> tuple[MLP, dict] | None:
     return (held.model, {**held.meta, "dataset": held.dataset or held.meta.get("dataset", "mnist")}) if held else None
 
 
-def clear() -> None:
-    st.session_state[CLEARS] = st.session_state.get(CLEARS, 0) + 1
-
-
 st.title("Draw a digit")
-st.write("Draw a digit with the mouse (or a finger): the network reads it each time you lift the pen.")
+st.write("Draw a digit with the mouse (or a finger): the network reads it as you draw, and again each time "
+         "you lift the pen.")
 
 options = [READY] + ([YOURS] if trained_model() is not None else [])
 choice = st.radio("Model", options, horizontal=True, key=MODEL) if len(options) > 1 else READY
@@ -71,17 +68,12 @@ def reader() -> None:
     image = None
     with left:
         if source == DRAW:
-            st.caption("Your drawing")   # short: the canvas's toolbar floats over its right end
-            clears = st.session_state.get(CLEARS, 0)
-            result = st_canvas(stroke_width=PEN, stroke_color="#FFFFFF", background_color="#000000",
-                               update_streamlit=True, height=SIZE, width=SIZE, drawing_mode="freedraw",
-                               return_image_data=True, key=CANVAS if clears == 0 else f"{CANVAS}_{clears}")
+            st.caption("Your drawing")
             start = time.perf_counter()
-            try:   # the PNG the browser sent, its size checked before it is decoded
-                image = canvas_image(result.image_bytes)
+            try:   # the PNG the browser sent, checked before it is decoded
+                image = canvas_image(digit_pad(CANVAS, SIZE, PEN))
             except ValueError as e:
                 st.error(f"The drawing cannot be read: {e}")
-            st.button("Clear", icon=":material/delete:", on_click=clear, help="Wipe the canvas and start again.")
         else:
             upload = st.file_uploader("A picture of one digit", type=["png", "jpg", "jpeg"],
                                       max_upload_size=10, key=UPLOAD)
@@ -108,7 +100,7 @@ def reader() -> None:
             st.info("Draw a digit on the black square (or upload a picture of one) and the network "
                     "will read it.", icon=":material/draw:")
             return
-        st.plotly_chart(fig.input_figure(x), config={"displayModeBar": False})
+        st.html(fig.input_html(x))
         k = int(p.argmax())
         st.metric("Prediction", names[k], f"probability {p[k]:.1%}", delta_color="off", delta_arrow="off")
         st.caption(f"{ms:.0f} ms from the drawing arriving to the prediction")
@@ -116,7 +108,7 @@ def reader() -> None:
                      help="Give the right label and watch a few training steps on your drawing (One step page)"):
             open_with_drawing(x, "trained" if choice == YOURS else "ready")
 
-    st.plotly_chart(fig.probability_figure(p, names), config={"displayModeBar": False})
+    st.html(fig.probability_html(p, names))
     st.latex(r"p = \mathrm{softmax}(z), \quad p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}")
     st.caption("The ten outputs z of the last layer become probabilities that add up to 1.")
 
@@ -131,11 +123,10 @@ def reader() -> None:
     if st.toggle("Show the prediction without this preprocessing", key=RAW):
         p_raw, x_raw = predict_image(model, image, preprocess=False)
         a, b = st.columns(2)
-        a.plotly_chart(fig.input_figure(x_raw, "the whole canvas squeezed to 28x28"),
-                       config={"displayModeBar": False}, key="raw_input")
+        a.html(fig.input_html(x_raw, "the whole canvas squeezed to 28x28"))
         b.metric("Without preprocessing", names[int(p_raw.argmax())], f"probability {p_raw.max():.1%}",
                  delta_color="off", delta_arrow="off")
-        b.plotly_chart(fig.probability_figure(p_raw, names), config={"displayModeBar": False}, key="raw_p")
+        b.html(fig.probability_html(p_raw, names))
 
     st.subheader("Inside the network")
     if not st.toggle("Show what the hidden layers do with your drawing", key=INSIDE):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import streamlit as st
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from mnistcore.figures.draw import activation_figure, input_figure, probability_figure, unit_weights_figure
+from mnistcore.figures.draw import activation_figure, input_html, probability_html, unit_weights_figure
 from mnistcore.model import init_mlp
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "draw.py")
@@ -91,17 +93,46 @@ def test_toggle_shows_the_naive_prediction(at):
     at.toggle(key="draw_raw").set_value(True).run()
     assert not at.exception
     assert metric(at, "Without preprocessing") is not None
+    assert len(at.get("html")) == 4 and not at.get("plotly_chart")   # input and bars, with and without
     at.toggle(key="draw_inside").set_value(True).run()
-    assert not at.exception and len(at.get("plotly_chart")) > 4   # + activations and weights
+    assert not at.exception and len(at.get("plotly_chart")) >= 2   # + activations and weights
     at.toggle(key="draw_times_x").set_value(True).run()
     assert not at.exception
 
 
-def test_clear_button_empties_the_canvas(at):
+def test_an_emptied_pad_asks_for_a_digit_again(at):
+    """What the pad sends after Clear (or after undoing its last stroke): no picture."""
     inject(at, drawing("0"))
     assert metric(at, "Prediction") is not None
-    at.button[0].click().run()
+    at.session_state[CANVAS] = {"drawing": {"data": None}}
+    at.run()
+    assert not at.exception and not at.error
     assert metric(at, "Prediction") is None and "Draw a digit" in at.info[0].value
+
+
+def test_each_run_tells_the_pad_which_picture_it_read(at):
+    """The pad numbers its pictures; the page hands the number back, so that the pad sends its
+    next picture while the pen moves only once this one has been read (ui/canvas.py)."""
+    url = "data:image/png;base64," + base64.b64encode(png(drawing("1"))).decode()
+    at.session_state[CANVAS] = {"drawing": {"data": url, "seq": 7}}
+    at.run()
+    pad = at.get("bidi_component")[0].proto
+    assert pad.component_name == "mnist_explainer.digit_pad"
+    assert json.loads(pad.json) == {"side": 280, "pen": 20, "preview_ms": 200, "answered": 7}
+    assert metric(at, "Prediction").value == "1"
+
+
+@pytest.mark.parametrize("value", [{"data": 42}, {"data": "data:image/jpeg;base64,AAAA"},
+                                   {"data": "data:image/png;base64,not base64!"},
+                                   {"data": "data:image/png;base64," + "A" * 3_000_000}],
+                         ids=["a number", "not a PNG", "not base64", "too long"])
+def test_a_forged_drawing_is_refused_with_a_message(at, value):
+    """The pad's value comes from the browser: anything but a PNG data URL of a sane size is refused."""
+    at.session_state[CANVAS] = {"drawing": value}
+    at.run()
+    assert not at.exception
+    assert metric(at, "Prediction") is None
+    assert at.error and at.error[0].value.startswith("The drawing cannot be read: ")
 
 
 def test_uploaded_picture_goes_through_the_same_path(at):
@@ -148,22 +179,31 @@ def test_missing_shipped_model_says_how_to_rebuild_it(monkeypatch, tmp_path):
 
 # --- the figure builders --------------------------------------------------------------------------
 
-def test_probability_figure_highlights_the_top_class():
+def test_probability_html_gives_each_class_its_bar_and_highlights_the_top_one():
     p = np.array([0.01, 0.02, 0.05, 0.7, 0.02, 0.1, 0.02, 0.03, 0.03, 0.02])
-    f = probability_figure(p)
-    assert isinstance(f, go.Figure)
-    bar = f.data[0]
-    assert list(bar.x) == [str(c) for c in range(10)] and np.allclose(bar.y, p)
-    colours = list(bar.marker.color)
-    assert colours.count(colours[3]) == 1                   # only the top bar has its colour
+    html = probability_html(p)
+    heights = [float(h) for h in re.findall(r"height: ([0-9.]+)px; background", html)]
+    np.testing.assert_allclose(heights, p * 140, atol=0.05)           # bar heights follow p
+    colours = re.findall(r"px; background: (#[0-9a-f]+)", html)
+    assert len(colours) == 10 and colours.count(colours[3]) == 1      # only the top bar has its colour
+    assert 'title="3: 70.0%"' in html and ">70%<" in html
 
 
-def test_input_figure_draws_pixels_as_is():
+def test_probability_html_escapes_class_names_from_a_visitors_data_set():
+    html = probability_html(np.array([0.4, 0.6]), ["<b>cat</b>", 'dog" onmouseover="x'])
+    assert "<b>cat</b>" not in html and "&lt;b&gt;cat&lt;/b&gt;" in html
+    assert 'onmouseover="x' not in html
+    with pytest.raises(ValueError, match="2 probabilities but 3 class names"):
+        probability_html(np.array([0.4, 0.6]), ["a", "b", "c"])
+
+
+def test_input_html_shows_the_pixels_as_is():
     x = np.zeros((28, 28), np.float32)
-    x[5, 7] = 1
-    f = input_figure(x)
-    assert np.asarray(f.data[0].z).shape == (28, 28) and f.data[0].z[5][7] == 1
-    assert f.layout.yaxis.autorange == "reversed"           # row 0 on top, as in the array
+    x[5, 7], x[20, 3] = 1, 0.5
+    src = re.search(r'src="data:image/png;base64,([^"]+)"', input_html(x)).group(1)
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(src))))
+    assert shown.shape == (28, 28)                                    # one PNG pixel per input pixel
+    assert shown[5, 7] == 255 and shown[20, 3] == 128 and shown.sum() == 255 + 128   # row 0 on top
 
 
 def test_activation_figure_counts_active_units():

@@ -38,7 +38,7 @@ def pins(path: Path) -> dict[str, str]:
 
 def test_requirements_are_pinned_to_what_is_installed():
     app, tests = pins(ROOT / "requirements.txt"), pins(ROOT / "requirements-test.txt")
-    assert {"streamlit", "streamlit-drawable-canvas", "plotly", "numpy", "pillow", "tqdm"} <= set(app)
+    assert {"streamlit", "plotly", "numpy", "pillow", "tqdm"} <= set(app)
     assert {"pytest", "pytest-timeout", "hypothesis", "playwright", "psutil"} <= set(tests)
     assert not set(app) & set(tests)
     for name, pinned in {**app, **tests}.items():

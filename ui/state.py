@@ -94,8 +94,7 @@ IN_SCHEDULE = "schedule"         # learning-rate schedule of the overfitting run
 IN_HIDDEN = "inside_hidden"      # the link's values of the settings a lesson link hides
 IN_AUG_SEED = "inside_aug_seed"  # seed of the augmentation preview ("New samples" adds 1)
 # Draw page (pages/draw.py)
-DRAW_CANVAS = "draw_canvas"      # the canvas's key; AppTest injects {"drawing": {"data": PNG data URL}} here
-DRAW_CLEARS = "draw_clears"      # times Clear was pressed: each gives the canvas a new, empty key
+DRAW_CANVAS = "draw_canvas"      # the pad's key (ui/canvas.py); AppTest injects {"drawing": {"data": PNG data URL}} here
 DRAW_SOURCE, DRAW_UPLOAD, DRAW_MODEL = "draw_source", "draw_upload", "draw_model"   # Draw: input, picture, model
 DRAW_RAW, DRAW_TIMES_X = "draw_raw", "draw_times_x"   # Draw: the "without preprocessing" and "w × x" toggles
 

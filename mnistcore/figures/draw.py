@@ -1,22 +1,26 @@
 """Figures of one prediction: the probabilities, the 28x28 input, the hidden units and their weights.
 
-Arrays in, ``go.Figure`` out; nothing here knows about Streamlit. Images are drawn with
+Arrays in, ``go.Figure`` (or, for the two views redrawn at every stroke, HTML) out; nothing here
+knows about Streamlit. Images are drawn with
 ``go.Heatmap`` on axes locked to equal aspect (one square cell per pixel, no smoothing), row 0 at
 the top as in the array.
 """
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Sequence
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
-GRAY = [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]]   # 0 = black background, 1 = white ink
 DIVERGING = "RdBu_r"        # weights: red pulls a unit up where there is ink, blue pushes it down
 TOP = "#e4572e"             # the bar of the predicted class / the most active units
 REST = "#9aa5b1"
 
-__all__ = ["probability_figure", "input_figure", "activation_figure", "unit_weights_figure"]
+__all__ = ["probability_html", "input_html", "activation_figure", "unit_weights_figure"]
 
 
 def _image_axes(fig: go.Figure, height: int) -> go.Figure:
@@ -26,29 +30,46 @@ def _image_axes(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
-def probability_figure(p: np.ndarray, class_names: Sequence[str] | None = None) -> go.Figure:
-    """Bar chart of the class probabilities p, shape (k,), the most probable bar highlighted."""
+# The two views that follow the pen are HTML, not Plotly: the Draw page redraws them at every
+# stroke, and a browser shows an <img> and ten <div>s at once where two Plotly charts took about
+# 60 ms of script and 15 ms of figure building per stroke (benchmarks/bench_browser.py, Draw).
+
+def probability_html(p: np.ndarray, class_names: Sequence[str] | None = None) -> str:
+    """The class probabilities p, shape (k,), as k bars with their percentages; the top one highlighted.
+
+    Class names may come from a visitor's own data set, so they are escaped.
+    """
     p = np.asarray(p, dtype=float)
     names = list(class_names) if class_names is not None else [str(c) for c in range(len(p))]
+    if len(names) != len(p):
+        raise ValueError(f"{len(p)} probabilities but {len(names)} class names")
     top = int(p.argmax())
-    fig = go.Figure(go.Bar(
-        x=names, y=p, marker_color=[TOP if c == top else REST for c in range(len(p))],
-        text=[f"{q:.0%}" if q >= 0.005 else "" for q in p], textposition="outside",
-        hovertemplate="%{x}: %{y:.3f}<extra></extra>",
-    ))
-    fig.update_xaxes(type="category", title="class")
-    fig.update_yaxes(range=[0, 1.12], title="probability", tickformat=".0%")
-    fig.update_layout(height=280, margin=dict(l=0, r=0, t=10, b=0), showlegend=False)
-    return fig
+    bars = "".join(
+        f'<div title="{escape(str(name))}: {q:.1%}" style="flex: 1; display: flex; flex-direction: column; '
+        f'align-items: center; justify-content: flex-end; min-width: 0">'
+        f'<span style="font-size: 0.75rem">{f"{q:.0%}" if q >= 0.005 else ""}</span>'
+        f'<div style="width: 70%; height: {q * 140:.1f}px; background: {TOP if c == top else REST}"></div></div>'
+        for c, (name, q) in enumerate(zip(names, p)))
+    labels = "".join(
+        f'<span style="flex: 1; min-width: 0; text-align: center; font-size: 0.8rem; overflow: hidden; '
+        f'text-overflow: ellipsis; white-space: nowrap{"; font-weight: 700" if c == top else ""}">'
+        f'{escape(str(name))}</span>' for c, name in enumerate(names))
+    row = "display: flex; gap: 2px"
+    return (f'<figure role="img" aria-label="probability of each class" style="margin: 0">'
+            f'<div style="{row}; height: 160px; align-items: flex-end; border-bottom: 1px solid {REST}">{bars}</div>'
+            f'<div style="{row}">{labels}</div>'
+            f'<figcaption style="font-size: 0.8rem; opacity: 0.7">probability of each class</figcaption></figure>')
 
 
-def input_figure(x: np.ndarray, title: str = "what the network sees (28x28)") -> go.Figure:
-    """The 28x28 input x (float in [0, 1], ink = 1) as gray pixels, values on hover."""
-    x = np.asarray(x, dtype=float)
-    fig = go.Figure(go.Heatmap(z=x, colorscale=GRAY, zmin=0, zmax=1, showscale=False,
-                               hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"))
-    fig.update_layout(title=dict(text=title, font_size=13))
-    return _image_axes(fig, 260)
+def input_html(x: np.ndarray, title: str = "what the network sees (28x28)", side: int = 224) -> str:
+    """The 28x28 input x (float in [0, 1], ink = 1) as a side x side picture of crisp grey pixels."""
+    x = np.asarray(x, dtype=float).reshape(28, 28)
+    png = io.BytesIO()
+    Image.fromarray(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8)).save(png, format="PNG")
+    src = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    return (f'<figure style="margin: 0"><img src="{src}" width="{side}" height="{side}" alt="{escape(title)}" '
+            f'style="image-rendering: pixelated; display: block">'
+            f'<figcaption style="font-size: 0.8rem; opacity: 0.7">{escape(title)}</figcaption></figure>')
 
 
 def activation_figure(a: np.ndarray, top: Sequence[int] = (), layer: int = 1) -> go.Figure:

@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import math
+import re
 
 from playwright.sync_api import Page, expect
 from streamlit_page import assert_no_exception, open_page
 
 
-def stroke(page: Page, points: list[tuple[float, float]]) -> None:
-    """One pen stroke through `points` (pixels relative to the canvas's top-left corner)."""
-    box = page.locator("canvas.upper-canvas").bounding_box()
+def stroke(page: Page, points: list[tuple[float, float]], lift: bool = True) -> None:
+    """One pen stroke through `points` (pixels relative to the pad's top-left corner)."""
+    box = page.locator("canvas.digit-pad").bounding_box()
     x0, y0 = box["x"], box["y"]
     page.mouse.move(x0 + points[0][0], y0 + points[0][1])
     page.mouse.down()
     for x, y in points[1:]:
         page.mouse.move(x0 + x, y0 + y, steps=3)
-    page.mouse.up()
+    if lift:
+        page.mouse.up()
 
 
 def prediction(page: Page):
@@ -24,7 +26,7 @@ def prediction(page: Page):
 
 def open_draw_page(page: Page, app_url: str) -> None:
     open_page(page, app_url, "draw")
-    expect(page.locator("canvas.upper-canvas")).to_be_visible()
+    expect(page.locator("canvas.digit-pad")).to_be_visible()
     expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()   # nothing read yet
 
 
@@ -41,11 +43,36 @@ def test_ring_is_read_as_0_and_clear_empties_the_canvas(page: Page, app_url: str
             for i in range(50)]
     stroke(page, ring)
     expect(prediction(page)).to_have_text("0")
-    expect(page.get_by_test_id("stImage").or_(page.locator(".js-plotly-plot")).first).to_be_visible()
+    expect(page.get_by_role("img", name="what the network sees (28x28)")).to_be_visible()
+    expect(page.get_by_title(re.compile(r"^0: \d+\.\d%$"))).to_have_count(1)                   # the bar of class 0, with its probability
     assert_no_exception(page)
     page.get_by_role("button", name="Clear").click()
     expect(prediction(page)).to_have_count(0)
     expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
+
+
+def test_the_prediction_follows_the_pen_before_it_lifts(page: Page, app_url: str):
+    open_draw_page(page, app_url)
+    bar = [(150, 40 + 10 * i) for i in range(21)]
+    stroke(page, bar, lift=False)
+    expect(prediction(page)).to_have_text("1")          # read while the button is still down
+    page.mouse.move(page.locator("canvas.digit-pad").bounding_box()["x"] + 150, 260, steps=5)   # still drawing
+    page.mouse.up()
+    assert_no_exception(page)
+
+
+def test_undo_takes_back_the_last_stroke(page: Page, app_url: str):
+    open_draw_page(page, app_url)
+    stroke(page, [(150, 40 + 10 * i) for i in range(21)])
+    expect(prediction(page)).to_have_text("1")
+    stroke(page, [(60 + 8 * i, 50) for i in range(21)])              # a bar across the top: a 7
+    expect(prediction(page)).to_have_text("7")
+    page.get_by_role("button", name="Undo").click()
+    expect(prediction(page)).to_have_text("1")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("Draw a digit on the black square")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo")).to_be_disabled()
+    assert_no_exception(page)
 
 
 def test_on_a_phone_the_canvas_fits_and_reads_a_stroke(browser, app_url: str):
@@ -54,7 +81,7 @@ def test_on_a_phone_the_canvas_fits_and_reads_a_stroke(browser, app_url: str):
     try:
         page = context.new_page()
         open_draw_page(page, app_url)
-        box = page.locator("canvas.upper-canvas").bounding_box()
+        box = page.locator("canvas.digit-pad").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
         stroke(page, [(150, 40 + 10 * i) for i in range(21)])
         expect(prediction(page)).to_have_text("1")

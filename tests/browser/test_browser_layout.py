@@ -189,7 +189,7 @@ def test_page_layout_has_no_overlap_and_nothing_cut_off(tabs, app_url: str, titl
     assert_no_exception(page)
     problems = page.evaluate(MEASURE, SLACK)
     if path == "draw":   # the canvas lives in the component's shadow DOM, which Playwright's CSS pierces
-        canvas = page.locator("canvas.upper-canvas").bounding_box()
+        canvas = page.locator("canvas.digit-pad").bounding_box()
         main = page.get_by_test_id("stMainBlockContainer").bounding_box()
         assert canvas is not None, "the Draw page shows no canvas"
         assert main["x"] - SLACK <= canvas["x"] and canvas["x"] + canvas["width"] <= main["x"] + main["width"] + SLACK, \

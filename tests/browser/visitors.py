@@ -61,7 +61,7 @@ def check_dataset(page: Page) -> None:
 
 def stroke(page: Page, points: list[tuple[float, float]]) -> None:
     """One pen stroke on the Draw page's canvas through `points` (pixels from its top-left)."""
-    box = page.locator("canvas.upper-canvas").bounding_box()
+    box = page.locator("canvas.digit-pad").bounding_box()
     page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
     page.mouse.down()
     for x, y in points[1:]:
@@ -71,7 +71,7 @@ def stroke(page: Page, points: list[tuple[float, float]]) -> None:
 
 def draw_a_one(page: Page) -> None:
     """On the Draw page: draw a vertical bar and wait for the network's answer."""
-    expect(page.locator("canvas.upper-canvas")).to_be_visible()
+    expect(page.locator("canvas.digit-pad")).to_be_visible()
     stroke(page, [(150, 40 + 10 * i) for i in range(21)])
     prediction = page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
     expect(prediction).to_have_text("1")
