@@ -9,7 +9,7 @@ Browser tests (marked ``browser``) get:
 Without /usr/bin/chromium or playwright they skip, except with CI=true, where they fail.
 
 Helpers for them live in tests/browser/streamlit_page.py (``open_page``, ``wait_for_app``,
-``assert_no_exception``, ``choose``, ``press_header_stop``).
+``assert_no_exception``, ``choose``, ``press_header_stop``, ``stroke``).
 """
 from __future__ import annotations
 

@@ -84,3 +84,15 @@ def choose(page: Page, box: str, option: str, tries: int = 3) -> None:
             continue
         item.click()
         return
+
+
+def stroke(page: Page, points: list[tuple[float, float]], lift: bool = True) -> None:
+    """One pen stroke on the Draw page's pad through `points` (pixels from its top-left corner);
+    with ``lift=False`` the button stays down, the pen still on the pad."""
+    box = page.locator("canvas.digit-pad").bounding_box()
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
+    if lift:
+        page.mouse.up()

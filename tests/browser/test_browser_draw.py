@@ -5,19 +5,7 @@ import math
 import re
 
 from playwright.sync_api import Page, expect
-from streamlit_page import assert_no_exception, open_page
-
-
-def stroke(page: Page, points: list[tuple[float, float]], lift: bool = True) -> None:
-    """One pen stroke through `points` (pixels relative to the pad's top-left corner)."""
-    box = page.locator("canvas.digit-pad").bounding_box()
-    x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + points[0][0], y0 + points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(x0 + x, y0 + y, steps=3)
-    if lift:
-        page.mouse.up()
+from streamlit_page import assert_no_exception, open_page, stroke
 
 
 def prediction(page: Page):

@@ -14,7 +14,7 @@ import psutil
 from playwright.sync_api import Browser, Page, expect
 
 from appserver import routed_pages, url_path
-from streamlit_page import NAV_LINKS, RUN_TIMEOUT_MS, assert_no_exception, open_page, wait_for_app
+from streamlit_page import NAV_LINKS, RUN_TIMEOUT_MS, assert_no_exception, open_page, stroke, wait_for_app
 
 VIEWPORT = {"width": 1280, "height": 900}
 PATHS = {title: url_path(path) for path, title in routed_pages()}   # {"Dataset": "dataset", ...}
@@ -57,16 +57,6 @@ def check_dataset(page: Page) -> None:
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(5)
     wait_for_app(page)
     assert_no_exception(page)
-
-
-def stroke(page: Page, points: list[tuple[float, float]]) -> None:
-    """One pen stroke on the Draw page's canvas through `points` (pixels from its top-left)."""
-    box = page.locator("canvas.digit-pad").bounding_box()
-    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
-    page.mouse.up()
 
 
 def draw_a_one(page: Page) -> None:
