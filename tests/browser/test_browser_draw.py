@@ -63,16 +63,26 @@ def test_undo_takes_back_the_last_stroke(page: Page, app_url: str):
     assert_no_exception(page)
 
 
-def test_on_a_phone_the_canvas_fits_and_reads_a_stroke(browser, app_url: str):
-    """390x844 with touch: the 280 px canvas lies inside the screen and a stroke on it is read."""
+def test_on_a_phone_the_pad_fits_and_draws_with_a_finger(browser, app_url: str):
+    """390x844 with touch: the 280 px pad lies inside the screen, a finger's stroke (touch events,
+    not a mouse) draws on it instead of scrolling the page, and the drawing is read."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     try:
         page = context.new_page()
         open_draw_page(page, app_url)
-        box = page.locator("canvas.digit-pad").bounding_box()
+        pad = page.locator("canvas.digit-pad")
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        stroke(page, [(150, 40 + 10 * i) for i in range(21)])
+        scrolled = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop")
+        touch = context.new_cdp_session(page)
+        finger = [(box["x"] + 150, box["y"] + 40 + 10 * i) for i in range(21)]
+        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": finger[0][0], "y": finger[0][1]}]})
+        for x, y in finger[1:]:
+            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         expect(prediction(page)).to_have_text("1")
+        assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") == scrolled
         assert_no_exception(page)
     finally:
         context.close()
