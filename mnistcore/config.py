@@ -122,7 +122,7 @@ PRESET_NOTES: dict[str, str] = {
     "default": ("784-512-10 with dropout 0.2, Adam (lr 0.003) on batches of 256 and a cosine schedule, "
                 "4 epochs: 98.1% test accuracy."),
     "best": ("784-1024-10 with dropout 0.2, Adam (lr 0.002) and a cosine schedule, 30 epochs, each image "
-             "shifted by up to 2 pixels and turned by up to 10 degrees afresh every epoch: 99.0% test accuracy."),
+             "shifted by up to 2 pixels and turned by up to 10 degrees afresh every epoch: at least 99.0% test accuracy."),
     "numpy_tutorial": ("NumPy's \"Deep learning on MNIST\" tutorial: 784-100-10 with ReLU, squared error on "
                        "linear outputs, dropout 0.5, lr 0.005, one image per update, 20 epochs on 1,000 training "
                        "images, weights U(-0.1, 0.1): 88.0% test accuracy. Where the app differs: the tutorial takes "

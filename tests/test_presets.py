@@ -9,6 +9,9 @@ Same config and seed give the same numbers bit for bit on the same BLAS thread c
 OpenBLAS splits a matrix product differently on one thread and on two, which changes the last
 bits of its sums and, over a run, a few test images. The notes' figures were measured with one
 BLAS thread, so these runs use one too (OPENBLAS_NUM_THREADS=1) and must match to the digit.
+One note states a floor instead ("at least 99.0% test accuracy"): `best`'s 30 augmented epochs
+also depend on the CPU's OpenBLAS kernel (99.00% on one machine, 99.15% on another, both on one
+thread), so what it promises is the floor, and its run must reach it.
 Training times are not asserted (no timed assertions in tests): benchmarks/bench_presets.py
 measures them.
 """
@@ -25,6 +28,7 @@ import pytest
 from mnistcore.config import PRESET_NOTES, PRESETS, TrainConfig
 
 ACCURACY = re.compile(r"(\d+(?:\.\d+)?)% test accuracy")
+AT_LEAST = re.compile(r"at least \d+(?:\.\d+)?% test accuracy")
 # What a preset named for its job promises (issue 20): at least this test accuracy.
 PROMISES = {"default": 0.98, "best": 0.99}
 
@@ -89,6 +93,8 @@ CLAIMS = [name for name in ("numpy_tutorial", "seed", "default", "tiny_full_batc
 def test_a_preset_reaches_the_test_accuracy_its_note_states(name):
     claimed = claimed_accuracy(PRESET_NOTES[name])
     accuracy = _seeded_run_accuracy(name)
-    # The note rounds to one decimal; the same seed gives the same run, so only rounding is allowed.
-    assert abs(accuracy - claimed) <= 0.0005 + 1e-9, f"{name}: measured {accuracy:.2%}, the note says {claimed:.1%}"
+    if AT_LEAST.search(PRESET_NOTES[name]):
+        assert accuracy >= claimed, f"{name}: measured {accuracy:.2%}, the note says at least {claimed:.1%}"
+    else:   # the note rounds to one decimal; the same seed gives the same run: only rounding is allowed
+        assert abs(accuracy - claimed) <= 0.0005 + 1e-9, f"{name}: measured {accuracy:.2%}, the note says {claimed:.1%}"
     assert accuracy >= PROMISES.get(name, 0.0)

@@ -1,13 +1,14 @@
-"""The Draw page's pad: a square to draw one digit on, white pen on black, that sends its picture
-the moment the pen lifts and, while it moves, every ``PREVIEW_MS``, so the prediction follows the pen.
+"""The Draw page's pad: a square to draw one digit on, white pen on black, with Undo and Clear.
+It sends its picture the moment the pen lifts and, while the pen moves, a new one at most every
+``PREVIEW_MS`` once the last has been read, so the prediction follows the pen.
 
 A Streamlit component (``st.components.v2``) of a few dozen lines of JavaScript, in place of
 streamlit-drawable-canvas: that library (0.13) sends a stroke only 200 ms after the pen lifts, a
 wait fixed in its bundle with no parameter, and never while drawing. With it the Draw page took
-0.39 s from mouse-up to the new prediction (benchmarks/bench_browser.py), 0.23 s of it that wait;
-the page's own work is about 0.1 s. What the pad sends is what that library sent, so the page and
-its tests read it the same way: the session value ``{"drawing": {"data": "data:image/png;base64,..."}}``
-(``data`` None while the pad is empty).
+0.39 s from mouse-up to the new prediction (benchmarks/bench_browser.py), 0.23 s of it that wait.
+What the pad sends is what that library sent, plus a number: the session value is
+``{"drawing": {"data": "data:image/png;base64,...", "seq": 3}}`` (``data`` None once emptied), so
+the page and its tests read it the same way.
 """
 from __future__ import annotations
 
