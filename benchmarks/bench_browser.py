@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "browser")]
 from appserver import routed_pages, running_app, url_path  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from streamlit_page import stroke as draw_stroke  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -45,16 +46,19 @@ OBSERVE = """() => {
   new MutationObserver(() => window.__runs.push([performance.now(), app.getAttribute('data-test-script-state')]))
     .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-# Idle: a run started after t0 has ended, nothing still a placeholder, every Plotly chart drawn.
-IDLE_AFTER = """(t0) => {
-  const runs = window.__runs.filter(([t]) => t >= t0);
-  const started = runs.findIndex(([, s]) => s === 'running');
-  if (started < 0 || !runs.slice(started).some(([, s]) => s !== 'running')) return false;
+# At rest (the body of the two waits below): no script run going, nothing still a placeholder,
+# every Plotly chart drawn.
+AT_REST = """
   const app = document.querySelector('[data-testid="stApp"]');
   if (app.getAttribute('data-test-script-state') === 'running') return false;
   if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stStatusWidgetRunningIcon"]')) return false;
-  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-  for (const c of charts) if (!c.querySelector('.main-svg')) return false;
+  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]')) if (!c.querySelector('.main-svg')) return false;
+"""
+# Idle: a run started after t0 has ended, and the page is at rest.
+IDLE_AFTER = """(t0) => {
+  const runs = window.__runs.filter(([t]) => t >= t0);
+  const started = runs.findIndex(([, s]) => s === 'running');
+  if (started < 0 || !runs.slice(started).some(([, s]) => s !== 'running')) return false;""" + AT_REST + """
   return performance.now();
 }"""
 # Drawn: the page shows the prediction of the last picture the pad sent. The pad numbers what it
@@ -64,11 +68,7 @@ IDLE_AFTER = """(t0) => {
 DRAWN_AFTER = """(t0) => {
   const host = document.querySelector('.st-key-draw_canvas [data-testid="stBidiComponentIsolated"]');
   const pad = host && host.shadowRoot && host.shadowRoot.querySelector('.pad');
-  if (!pad || pad.dataset.answered !== pad.dataset.seq) return false;
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (app.getAttribute('data-test-script-state') === 'running') return false;
-  if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stStatusWidgetRunningIcon"]')) return false;
-  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]')) if (!c.querySelector('.main-svg')) return false;
+  if (!pad || pad.dataset.answered !== pad.dataset.seq) return false;""" + AT_REST + """
   return Math.max(performance.now(), t0);
 }"""
 LOADED = """() => {
@@ -103,11 +103,7 @@ def visit(page: Page, url: str) -> float:
 def stroke(page: Page, points: list[tuple[float, float]]) -> float:
     """Draw one stroke; seconds from mouse-up to the prediction's run being over."""
     page.locator("canvas.digit-pad").scroll_into_view_if_needed()
-    box = page.locator("canvas.digit-pad").bounding_box()
-    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(box["x"] + x, box["y"] + y, steps=2)
+    draw_stroke(page, points, lift=False)
     t0 = now(page)
     page.mouse.up()
     t1 = page.wait_for_function(DRAWN_AFTER, arg=t0, timeout=STEP_TIMEOUT_MS, polling="raf").json_value()

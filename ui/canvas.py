@@ -46,7 +46,7 @@ export default function ({ parentElement, data, setStateValue }) {
   if (mounted) { mounted.answered(data.answered); return; }
   const { side, pen, preview_ms } = data;
   const root = document.createElement("div");
-  root.className = "pad"; root.dataset.seq = data.answered ?? 0;
+  root.className = "pad";
   root.style.setProperty("--side", side + "px");
   root.innerHTML = '<canvas class="digit-pad" aria-label="Drawing pad: draw one digit"></canvas>' +
     '<div class="tools"><button type="button">Undo</button><button type="button">Clear</button></div>';
@@ -58,7 +58,7 @@ export default function ({ parentElement, data, setStateValue }) {
   let pointer = null, box = null, changed = false;   // the pen's pointer, the pad on screen, drawn since sent
   let seq = data.answered ?? 0, answered = seq, sent = 0;   // pictures sent, read, when last sent
   root.answered = (n) => { answered = n ?? answered; root.dataset.answered = answered; };
-  root.answered(seq);   // data-seq and data-answered let a test or benchmark see the page catch up
+  root.dataset.seq = seq; root.answered(seq);   // data-seq, data-answered: a test or benchmark sees the page catch up
 
   const dot = ([x, y]) => { ctx.beginPath(); ctx.arc(x, y, pen / 2, 0, 2 * Math.PI); ctx.fill(); };
   const segment = ([x0, y0], [x1, y1]) => {

@@ -44,7 +44,8 @@ def test_the_prediction_follows_the_pen_before_it_lifts(page: Page, app_url: str
     bar = [(150, 40 + 10 * i) for i in range(21)]
     stroke(page, bar, lift=False)
     expect(prediction(page)).to_have_text("1")          # read while the button is still down
-    page.mouse.move(page.locator("canvas.digit-pad").bounding_box()["x"] + 150, 260, steps=5)   # still drawing
+    box = page.locator("canvas.digit-pad").bounding_box()
+    page.mouse.move(box["x"] + 150, box["y"] + 260, steps=5)   # the same stroke goes on down the pad
     page.mouse.up()
     assert_no_exception(page)
 
