@@ -8,7 +8,8 @@ float32 inputs) is timed with it too; a peer that is missing is skipped with a n
 
 The measurements are interleaved round by round and each round's epoch is divided by the same
 round's floor, so a busy moment of a shared machine hits numerator and denominator alike; the
-script prints the median of those per-round ratios and, beside it, the best round's. It also
+script prints the median of those per-round ratios and, beside it, the best round's, and what a
+step spends beyond its products (gather, bias, ReLU, loss, update and Python), in µs. It also
 prints the BLAS it ran on: OPENBLAS_CORETYPE (set on some machines) picks an older kernel,
 which makes the floor slower and the ratio look better than on a current kernel.
 
@@ -165,11 +166,15 @@ def main() -> None:
     print(f"network {'-'.join(map(str, sizes))}, batch {BATCH}, SGD, {n} images, {args.repeats} rounds")
     print(f"BLAS: OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}, {os.cpu_count()} cores")
-    print(f"{'':36}{'median s':>10}{'ratio to floor':>16}{'best round':>12}")
+    steps = -(-n // BATCH)
+    print(f"{'':36}{'median s':>10}{'ratio to floor':>16}{'best round':>12}{'µs a step over':>16}")
     print(f"{'matrix products alone (BLAS floor)':36}{statistics.median(floors):>10.3f}")
     for name, ts in times.items():
         ratios = [t / f for t, f in zip(ts, floors)]
-        print(f"{name:36}{statistics.median(ts):>10.3f}{statistics.median(ratios):>15.2f}x{min(ratios):>11.2f}x")
+        # What a step spends beyond its matrix products: gather, bias, ReLU, loss, update, Python.
+        over = statistics.median(t - f for t, f in zip(ts, floors)) / steps * 1e6
+        print(f"{name:36}{statistics.median(ts):>10.3f}{statistics.median(ratios):>15.2f}x"
+              f"{min(ratios):>11.2f}x{over:>16.0f}")
     for note in notes:
         print(note)
 

@@ -123,7 +123,7 @@ LOSS_CODE = {
            '    z_y = z[rows, y]\n'
            '    np.exp(z, out=z)\n'
            '    total = z.sum(axis=1, keepdims=True)\n'
-           '    loss = float(np.log(total).mean() - z_y.mean())\n'
+           '    loss = float(np.log(total).sum() - z_y.sum()) / n\n'
            '    z *= scale / n / total\n'
            '    z[rows, y] -= scale / n\n'
            '    return loss\n'),

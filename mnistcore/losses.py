@@ -52,7 +52,7 @@ def cross_entropy(z: np.ndarray, y: np.ndarray, scale: float = 1.0) -> float:
     z_y = z[rows, y]
     np.exp(z, out=z)
     total = z.sum(axis=1, keepdims=True)
-    loss = float(np.log(total).mean() - z_y.mean())
+    loss = float(np.log(total).sum() - z_y.sum()) / n  # sums, not means: two calls fewer a step
     z *= scale / n / total  # p = exp / total, and the 1/n of the mean, in one pass
     z[rows, y] -= scale / n
     return loss
