@@ -32,6 +32,7 @@ import numpy as np
 
 from mnistcore import data
 from mnistcore.config import TrainConfig
+from mnistcore.losses import LOSSES
 from mnistcore.train import Trainer, as_inputs
 
 BATCH, LR = 128, 0.1
@@ -63,6 +64,35 @@ def epoch_time(dataset: data.Dataset, hidden: tuple[int, ...], x: np.ndarray) ->
     for _ in trainer.run():
         pass
     return trainer.train_seconds
+
+
+def step_parts(dataset: data.Dataset, hidden: tuple[int, ...]) -> dict[str, float]:
+    """µs a step of each part of the engine's own step, over one epoch: the parts without a
+    matrix product (batch, loss, update) show what the element-wise work costs."""
+    config = TrainConfig(hidden=hidden, epochs=1, batch_size=BATCH, lr=LR)
+    trainer = Trainer(config, (dataset.x_train, dataset.y_train, dataset.x_test[:0], dataset.y_test[:0]))
+    model, y = trainer.model, trainer.y
+    order = trainer.rng.permutation(trainer.train_idx)
+    parts = dict.fromkeys(("gather and scale the batch", "forward (2 products)", "softmax and loss",
+                           "backward (3 products)", "update"), 0.0)
+    clocks = list(parts)
+    steps = len(order) // BATCH
+    for i in range(steps):
+        idx = order[i * BATCH:(i + 1) * BATCH]
+        t = [time.perf_counter()]
+        X = trainer._batch(idx)
+        t.append(time.perf_counter())
+        z = model.forward(X, keep=True)
+        t.append(time.perf_counter())
+        LOSSES["ce"].loss_and_delta(z, y[idx], LR)
+        t.append(time.perf_counter())
+        grads = model.backward(z)
+        t.append(time.perf_counter())
+        trainer.optimizer.step(grads, 1.0)
+        t.append(time.perf_counter())
+        for name, a, b in zip(clocks, t, t[1:]):
+            parts[name] += b - a
+    return {name: seconds / steps * 1e6 for name, seconds in parts.items()}
 
 
 def torch_epoch(sizes: tuple[int, ...]) -> Callable[[np.ndarray, np.ndarray], float] | None:
@@ -177,6 +207,10 @@ def main() -> None:
               f"{min(ratios):>11.2f}x{over:>16.0f}")
     for note in notes:
         print(note)
+    parts = [step_parts(dataset, hidden) for _ in range(args.repeats)]
+    print("the engine's step, part by part (µs a step, median of the rounds):")
+    for name in parts[0]:
+        print(f"  {name:34}{statistics.median(p[name] for p in parts):>8.0f}")
 
 
 if __name__ == "__main__":
