@@ -70,8 +70,8 @@ def load_image(data: bytes) -> np.ndarray:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise ValueError(f"the image is too large to decode safely; the limit is {MAX_SIDE} "
                              f"pixels per side: {e}") from None
-        except UnidentifiedImageError as e:
-            raise ValueError(f"not a readable image (expected PNG or JPEG): {e}") from None
+        except UnidentifiedImageError:   # Pillow's text names only its in-memory file object
+            raise ValueError("not a readable image: its bytes are neither a PNG nor a JPEG") from None
         except (OSError, SyntaxError, EOFError) as e:   # truncated or corrupt data
             raise ValueError(f"the image file is damaged or truncated: {e}") from None
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):

@@ -167,5 +167,5 @@ log_y = st.toggle("Logarithmic count axis", value=True,
 st.plotly_chart(figs.pixel_histogram_figure(stats.pixels, log_y=log_y))
 total = max(int(stats.pixels.sum()), 1)
 st.caption(f"All {total:,} pixels of the {split} split: {100 * stats.pixels[0] / total:.0f}% are exactly 0, "
-           f"the background, and {100 * stats.pixels[128:].sum() / total:.0f}% are more than half ink ("
-           "half (128 and up); the rest lie in between, mostly at the soft edges of shapes.")
+           f"the background, and {100 * stats.pixels[128:].sum() / total:.0f}% are at least half ink "
+           "(128 and up); the rest lie in between, mostly at the soft edges of shapes.")

@@ -35,6 +35,7 @@ def trained_model() -> tuple[MLP, dict] | None:
 st.title("Draw a digit")
 st.write("Draw a digit with the mouse (or a finger): the network reads it as you draw, and again each time "
          "you lift the pen.")
+experiments.link_note("draw")   # a try= link: its question is at the foot of the page
 
 options = [READY] + ([YOURS] if trained_model() is not None else [])
 choice = st.radio("Model", options, horizontal=True, key=MODEL) if len(options) > 1 else READY

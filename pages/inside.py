@@ -51,8 +51,8 @@ def tabs() -> None:
                 col.metric(f"{dg.GRADIENT_FLOW_NOTES[k]}: test accuracy after {f.config.epochs} epochs",
                            f"{f.test_accuracy:.1%}" if f.test_accuracy is not None else "n/a")
             c = flows["relu"].config
-            st.caption(f"Each line: mean |dL/dW| of one layer, {len(flows['relu'].epoch_fraction)} times a run of "
-                       f"plain SGD (lr {c.lr:g}, batches of {c.batch_size}) on "
+            st.caption(f"Each line: mean |dL/dW| of one layer, measured {len(flows['relu'].epoch_fraction)} times "
+                       f"during a run of plain SGD (lr {c.lr:g}, batches of {c.batch_size}) on "
                        f"{dg.images_used(c, len(ds.x_train)):,} training images.")
 
             st.subheader("Dead ReLU units")
@@ -66,7 +66,9 @@ def tabs() -> None:
             st.latex(r"\begin{gathered}\text{dead unit } j: \\ a_j(x) = \max(0, z_j(x)) = 0 \ \text{for every } x\end{gathered}")
             runs = {lr: inside.gradient_flow(ds, dg.GRADIENT_FLOW_CONFIGS["relu"].replace(lr=lr))
                     for lr in dg.DEAD_UNIT_LRS}
-            dead = {f"lr {lr:g}" + (" (diverged)" if r.status == "diverged" else ""): r.dead for lr, r in runs.items()}
+            # Each run says how it ended: a net whose units died can still be "done", at chance accuracy.
+            dead = {f"lr {lr:g} (" + ("diverged" if r.status == "diverged" or r.test_accuracy is None
+                                      else f"test {r.test_accuracy:.0%}") + ")": r.dead for lr, r in runs.items()}
             current = inside.current_model(ds)
             if current.model.activation == "relu":
                 dead[current.label] = inside.current_dead_units(ds, current)
@@ -123,10 +125,10 @@ def tabs() -> None:
             m[1].metric("Stopped after epoch", int(stopped.epoch[-1]),
                         help=stopped.message or "The run reached its last epoch.")
             if stopped.test_loss is not None and full.test_loss is not None:
-                m[2].metric("Test loss / accuracy, restored weights",
-                            f"{stopped.test_loss:.3f} / {stopped.test_accuracy:.1%}")
-                m[3].metric(f"Test loss / accuracy after all {len(full.epoch)} epochs",
-                            f"{full.test_loss:.3f} / {full.test_accuracy:.1%}")
+                m[2].metric("Test accuracy, restored", f"{stopped.test_accuracy:.1%}",
+                            help=f"Test loss {stopped.test_loss:.3f}, with the weights of the best epoch.")
+                m[3].metric(f"Test accuracy, all {len(full.epoch)} epochs", f"{full.test_accuracy:.1%}",
+                            help=f"Test loss {full.test_loss:.3f}, with the weights of the last epoch.")
             st.write(dg.fit_summary(full, stopped))
             st.caption(f"784-512-10, Adam (lr {base.lr:g}), {dg.images_used(full.config, len(ds.x_train)):,} "
                        "training images of which "

@@ -43,16 +43,16 @@ def pick_unit_by_number() -> None:
 def phase_view(model, rec, names) -> None:
     """The diagram and the phase shown: a phase change or a click reruns only this part."""
     start, phase = time.perf_counter(), st.session_state[state.OS_PHASE]
-    c = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    row = st.container(horizontal=True, vertical_alignment="center")   # wraps: labels shown whole
     held = not lesson.changeable(one_step.PAGE, one_step.PHASE.name)   # a lesson link may hold the phase
-    c[0].button("Previous phase", icon=":material/arrow_back:", on_click=move, args=(-1,),
-                disabled=held or phase == PHASES[0], help="Back to the phase before this one.")
-    c[1].button("Next phase", icon=":material/arrow_forward:", on_click=move, args=(1,),
-                disabled=held or phase == PHASES[-1], help="On to the next phase of the step.")
-    c[2].button("Play", icon=":material/play_arrow:", on_click=play, disabled=held,
-                help="Each phase in turn, slowly, from Forward to Update.")
-    c[3].markdown(f"Phase {PHASES.index(phase) + 1} of {len(PHASES)}: **{phase}** &nbsp; ("
-                  + " → ".join(f"**:orange[{p}]**" if p == phase else p for p in PHASES) + ")")
+    row.button("Previous phase", icon=":material/arrow_back:", on_click=move, args=(-1,),
+               disabled=held or phase == PHASES[0], help="Back to the phase before this one.")
+    row.button("Next phase", icon=":material/arrow_forward:", on_click=move, args=(1,),
+               disabled=held or phase == PHASES[-1], help="On to the next phase of the step.")
+    row.button("Play", icon=":material/play_arrow:", on_click=play, disabled=held,
+               help="Each phase in turn, slowly, from Forward to Update.")
+    row.markdown(f"Phase {PHASES.index(phase) + 1} of {len(PHASES)}: **{phase}** &nbsp; ("
+                 + " → ".join(f"**:orange[{p}]**" if p == phase else p for p in PHASES) + ")")
     state.write_params([one_step.PHASE])
     sizes, unit = model.sizes, st.session_state.get(state.OS_UNIT)
     if unit is not None and not (0 <= unit[0] < len(sizes) and 0 <= unit[1] < sizes[unit[0]]):

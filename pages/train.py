@@ -42,6 +42,7 @@ training = run is not None
 # idle page's leftovers for its whole length, squeezed into its new columns.
 with st.container():
     state.show_notes(notes)
+    experiments.link_note("train")   # a try= link: its question is below the settings
     for note in limits.notes:
         st.warning(f"A limit of this server was set wrongly: {note}.", icon=":material/settings:")
     tr.show_notes()

@@ -136,7 +136,6 @@ def test_fashion_from_the_link_with_its_class_names():
     ({"split": "validation"}, ["split=validation", "train"]),
     ({"class": "ten", "seed": "-4"}, ["class=ten", "seed=-4"]),
     ({"index": "99999999"}, ["image 99999999"]),
-    ({"seed": "3"}, ["`split` is missing", "`class` is missing"]),   # index: the grid's first, no note
 ])
 def test_bad_link_parameters_fall_back_with_a_note(query, words):
     at = open_app("pages/dataset.py", query, timeout=TIMEOUT)
@@ -215,3 +214,14 @@ def test_upload_of_an_idx_pair():
     assert not at.exception and not at.error
     total = at.dataframe[0].value["train"] + at.dataframe[0].value["test"]  # 1 in 7 held out as test
     np.testing.assert_array_equal(total, np.bincount(y, minlength=10))
+
+
+def test_a_partial_link_names_what_it_left_out_calmly():
+    """A teacher's link that sets one thing is not a bad link: no warning, an info box instead."""
+    at = open_app("pages/dataset.py", {"seed": "3"}, timeout=TIMEOUT)
+    assert not at.exception and not at.warning
+    note = texts(at, "info")
+    for word in ("`split` train", "`class` all", "take their defaults"):
+        assert word in note, note
+    assert "`index`" not in note                     # index: the grid's first image, no note
+    assert at.session_state["ds_seed"] == 3

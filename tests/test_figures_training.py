@@ -182,7 +182,7 @@ def test_per_class_figure_marks_the_weakest_class_and_stops_at_100_percent():
     fig = figs.per_class_figure(np.array([0.99, 0.80, np.nan, 1.0]), ["0", "1", "2", "3"])
     bars = fig.data[0]
     assert list(bars.x) == ["0", "1", "2", "3"]
-    assert bars.text == ("99.0%", "80.0%", "n/a", "100.0%")
+    assert bars.text == ("99.0", "80.0", "n/a", "100.0")
     assert bars.marker.color[1] != bars.marker.color[0] == bars.marker.color[3]
     assert fig.layout.yaxis.range[0] <= 0.8
     assert fig.layout.yaxis.range[1] == 1.0                         # never 104%

@@ -87,17 +87,24 @@ def test_every_train_experiment_link_sets_the_page_up_with_its_settings():
 TRAIN_EXPERIMENTS = [e for e in on_page("train") if e.runs[0].dataset == "mnist"]  # Fashion: where installed
 
 
+def pointer_to_the_question(at, exp) -> bool:
+    """Whether the page's top says where the experiment's question is (a link to Try this)."""
+    return any(exp.title in m.value and "(#try-this)" in m.value for m in at.info)
+
+
 @pytest.mark.parametrize("exp", TRAIN_EXPERIMENTS, ids=lambda e: e.id)
 def test_each_experiment_from_its_link_is_predicted_run_and_explained(exp):
     """What Home's list opens: the experiment's link, a prediction (right for one experiment in
     two, so both answers are seen), its button, then the outcome said against the prediction."""
     query = dict(parse_qsl(urlsplit(exp.link()).query))
     at = open_app(PAGE, query, timeout=TIMEOUT)
+    assert pointer_to_the_question(at, exp), exp.id     # the question sits below the settings
     n = TRAIN_EXPERIMENTS.index(exp)
     pick = exp.predictions[exp.answer if n % 2 == 0 else (exp.answer + 1) % len(exp.predictions)]
     at.radio(key=f"exp_pick_{exp.id}").set_value(pick).run()
     next(b for b in at.button if b.key == f"exp_go_{exp.id}").click().run()
     assert not at.exception, exp.id
+    assert not pointer_to_the_question(at, exp), exp.id  # predicted and run: the pointer is gone
     config = exp.runs[0].config()
     runs = at.session_state[state.TR_RUNS]
     assert runs and runs[-1].config == config, exp.id   # the page ran the experiment's settings
@@ -156,7 +163,7 @@ def test_a_lesson_link_is_whole_when_the_apps_address_is_known():
 def test_the_draw_experiment_reads_moved_digits_with_the_pages_model():
     exp = EXPERIMENTS["shifted_digit"]
     at = open_app("pages/draw.py", {"try": exp.id}, timeout=TIMEOUT)
-    assert not at.exception
+    assert not at.exception and pointer_to_the_question(at, exp)
     at.radio(key=f"exp_pick_{exp.id}").set_value(exp.predictions[exp.answer]).run()
     next(b for b in at.button if b.key == f"exp_go_{exp.id}").click().run()
     assert not at.exception
@@ -165,6 +172,7 @@ def test_the_draw_experiment_reads_moved_digits_with_the_pages_model():
     text = "\n".join(m.value for m in at.markdown)
     assert f"**{outcome['centred_accuracy']:.0%}**" in text and f"**{outcome['raw_accuracy']:.0%}**" in text
     assert any("You predicted it" in s.value for s in at.success)
+    assert not pointer_to_the_question(at, exp)
 
 
 def test_an_experiment_link_followed_within_the_session_sets_the_page_up_again():

@@ -135,6 +135,16 @@ def try_this(page: str, locked: bool = False, start: Callable[[], None] | None =
             _experiment(page, exp, locked, start, model)
 
 
+def link_note(page: str) -> None:
+    """Where a ``try=`` link opened ``page``: a pointer down to the experiment's question, which sits
+    below the settings, so that the visitor predicts before pressing anything; gone once it ran."""
+    exp = next((e for e in on_page(page) if e.id == st.query_params.get(lesson.TRY)), None)
+    if exp is not None and exp.id not in _tried():
+        st.info(f"This link sets the page up for the experiment *{exp.title}*. Its question and your "
+                "prediction are further down, under [Try this ↓](#try-this): predict first, then run it "
+                "from there.", icon=":material/science:")
+
+
 def experiment_list() -> None:
     """Every experiment in order, as a path through the app: a link that opens it set up."""
     st.subheader("Experiments: predict, then run")

@@ -248,18 +248,19 @@ def run_section() -> None:
         work = None
     done = live.epoch >= live.planned
     dead = not live.can_train
-    c = st.columns([1, 1, 1.3, 1.3, 1.2, 1.6])
-    c[0].button("Run", icon=":material/play_arrow:", disabled=done or dead, on_click=_ask, args=("run",),
-                help=f"Train on to epoch {live.planned}; Pause stops it where it is.")
-    c[1].button("Pause", icon=":material/pause:", on_click=_ask, args=(None,),
-                help="Stop between two batches; Run goes on from there.")
-    c[2].button("One more batch", icon=":material/skip_next:", disabled=dead, on_click=_ask, args=("batch",))
-    c[3].button("One more epoch", icon=":material/fast_forward:", disabled=dead, on_click=_ask, args=("epoch",),
-                help="Train to the end of this epoch (a whole epoch when at the start of one).")
-    c[4].button("Slow motion", icon=":material/slow_motion_video:", disabled=dead, on_click=_ask, args=("slow",),
-                help=f"The next batches one by one, a step every {SLOW_SECONDS} s, the charts redrawn each time.")
-    c[5].number_input("Batches, one by one", 1, 200, 20, key=W_SLOW_N,
-                       help="How many batches Slow motion trains, one step at a time.")
+    # One row that wraps (a flex row, not fixed columns): every label is shown whole at any width.
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    row.button("Run", icon=":material/play_arrow:", disabled=done or dead, on_click=_ask, args=("run",),
+               help=f"Train on to epoch {live.planned}; Pause stops it where it is.")
+    row.button("Pause", icon=":material/pause:", on_click=_ask, args=(None,),
+               help="Stop between two batches; Run goes on from there.")
+    row.button("One more batch", icon=":material/skip_next:", disabled=dead, on_click=_ask, args=("batch",))
+    row.button("One more epoch", icon=":material/fast_forward:", disabled=dead, on_click=_ask, args=("epoch",),
+               help="Train to the end of this epoch (a whole epoch when at the start of one).")
+    row.button("Slow motion", icon=":material/slow_motion_video:", disabled=dead, on_click=_ask, args=("slow",),
+               help=f"The next batches one by one, a step every {SLOW_SECONDS} s, the charts redrawn each time.")
+    row.number_input("Batches, one by one", 1, 200, 20, key=W_SLOW_N, width=170,
+                     help="How many batches Slow motion trains, one step at a time.")
 
     with st.container(border=True):
         st.markdown("**Change while it trains**")

@@ -45,7 +45,8 @@ def vector(v: np.ndarray, name: str, key: str, labels: Sequence[str] | None = No
 
 
 def numbers(v: np.ndarray, name: str, more: dict[str, np.ndarray] | None = None) -> None:
-    with st.expander(f"All {v.size} numbers of {', '.join([name, *(more or {})])}"):
+    beside = f", beside {' and '.join(more)}" if more else ""   # e.g. "All 784 numbers of x, beside pixel"
+    with st.expander(f"All {v.size} numbers of {name}{beside}"):
         st.dataframe({"entry": np.arange(v.size), name: v, **(more or {})}, hide_index=True, height=220)
 
 
@@ -62,7 +63,7 @@ def forward(rec: step.StepRecord, names: Sequence[str]) -> None:
         ink = np.argsort(-x, kind="stable")[:5]
         st.markdown(f"{int(np.count_nonzero(x))} of the 784 inputs are not 0 (ink). The largest: "
                     + ", ".join(f"x[{i}] = {x[i]:.3f}" for i in ink) + ".")
-        numbers(x, "x", {"pixel": np.round(x * 255).astype(int)})
+        numbers(x, "x", {"pixel value 0-255": np.round(x * 255).astype(int)})
     L = len(rec.z)
     for l in range(L - 1):
         z, act = rec.z[l][0], rec.a[l + 1][0]

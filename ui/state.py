@@ -176,7 +176,7 @@ def read_params(page: str, params: Sequence[Param]) -> list[str]:
     for p in params:
         if p.name not in query:
             if given and p.default is not None:   # a None default is the page's own choice, e.g. the grid's first image
-                notes.append(f"`{p.name}` is missing from the link; using {p.describe_default()}.")
+                notes.append(Missing(f"`{p.name}` {p.describe_default()}"))
             continue
         text = query[p.name]
         try:
@@ -198,11 +198,22 @@ def write_params(params: Iterable[Param]) -> None:
             st.query_params[p.name] = text
 
 
+class Missing(str):
+    """A setting that a partial link left out, and its default ("`seed` 0"): nothing was wrong with
+    the link, so these are said calmly in one line, apart from the values that could not be used."""
+
+
 def show_notes(notes: Sequence[str]) -> None:
-    """Tell the visitor which link parameters were ignored (one box, nothing if all were fine)."""
-    if notes:
-        st.warning("Some settings in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in notes),
+    """Tell the visitor which link parameters were ignored (a warning) and which the link left out
+    (an info box); nothing if the link was whole and right."""
+    bad = [n for n in notes if not isinstance(n, Missing)]
+    missing = [n for n in notes if isinstance(n, Missing)]
+    if bad:
+        st.warning("Some settings in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in bad),
                    icon=":material/link_off:")
+    if missing:
+        st.info("The link sets only some of this page's settings; the others take their defaults: "
+                + ", ".join(missing) + ".", icon=":material/link:")
 
 
 def bind(key: str, then: Callable[[], None] | None = None) -> dict[str, Any]:

@@ -291,13 +291,14 @@ def per_class_figure(accuracy: np.ndarray, class_names: Sequence[str], height: i
     finite = accuracy[np.isfinite(accuracy)]
     low = max(0.0, math.floor((finite.min() if finite.size else 0.0) * 20) / 20 - 0.05)
     fig = go.Figure(go.Bar(
-        x=names, y=accuracy, marker_color=colours, text=[f"{a:.1%}" if math.isfinite(a) else "n/a" for a in accuracy],
+        # Numbers without "%" (the axis says it): ten "98.1%" labels overlap on a narrow chart.
+        x=names, y=accuracy, marker_color=colours, text=[f"{100 * a:.1f}" if math.isfinite(a) else "n/a" for a in accuracy],
         textposition="outside", cliponaxis=False, textfont=dict(size=11),   # in the margin above 100%
         hovertemplate="class %{x}: %{y:.2%} right<extra></extra>",
     ))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=36, b=10), uniformtext=dict(minsize=9, mode="show"),
                       xaxis=dict(title="true class", type="category"),
-                      yaxis=dict(title="accuracy", tickformat=".0%", range=[low, 1.0]))
+                      yaxis=dict(title="accuracy (%)", tickformat=".0%", range=[low, 1.0]))
     return fig
 
 

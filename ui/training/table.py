@@ -24,14 +24,15 @@ def _remove_runs() -> None:
 def runs_table(runs: list[Run], limits: lim.Limits, locked: bool = False) -> None:
     """This session's runs in a table, their curves overlaid, each removable."""
     st.dataframe({
+        # The outcome first: the long settings text would push it off a narrow table's edge.
         "run": [f"#{r.number}" for r in runs],
-        "settings": [describe(r.config) for r in runs],
-        "started from": [r.start for r in runs],
-        "status": [r.status.replace("_", " ") for r in runs],
-        "epochs": [round(r.epochs, 2) for r in runs],
+        "test accuracy": [None if r.test_accuracy is None else round(100 * r.test_accuracy, 2) for r in runs],
         "validation accuracy": [None if (v := _last(r.curve.get("val_accuracy", []))) is None else round(100 * v, 2)
                                 for r in runs],
-        "test accuracy": [None if r.test_accuracy is None else round(100 * r.test_accuracy, 2) for r in runs],
+        "status": [r.status.replace("_", " ") for r in runs],
+        "settings": [describe(r.config) for r in runs],
+        "started from": [r.start for r in runs],
+        "epochs": [round(r.epochs, 2) for r in runs],
         "seconds here": [round(r.seconds, 1) for r in runs],
         "samples/s": [round(r.samples_per_second) for r in runs],
         "data": [dataset_label(r.dataset) for r in runs],
