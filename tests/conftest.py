@@ -68,20 +68,13 @@ def _router_has_run(monkeypatch):
     monkeypatch.setattr(app_test, "PagesManager", RoutedPagesManager)
 
 
-# Browser tests that start app servers of their own instead of sharing the group's one: a group of
-# their own, so xdist can give their few minutes to the other process when it is free.
-OWN_SERVERS = {"test_browser_replicas.py", "test_browser_many_visitors.py"}
-
-
 def pytest_collection_modifyitems(config, items):
-    """Everything under tests/browser/ is a browser test, and they run on one of the processes
-    (xdist's loadgroup): one app server and one Chromium, while the other process takes the rest
-    (and the tests with servers of their own, OWN_SERVERS, when it gets to them first)."""
+    """Everything under tests/browser/ is a browser test, and they all run on one of the processes
+    (xdist's loadgroup): one app server and one Chromium, while the other process takes the rest."""
     for item in items:
-        path = Path(str(item.fspath))
-        if "browser" in path.parts:
+        if "browser" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser-own-servers" if path.name in OWN_SERVERS else "browser"))
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _unavailable(reason: str) -> None:
