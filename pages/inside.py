@@ -67,8 +67,9 @@ def tabs() -> None:
             runs = {lr: inside.gradient_flow(ds, dg.GRADIENT_FLOW_CONFIGS["relu"].replace(lr=lr))
                     for lr in dg.DEAD_UNIT_LRS}
             # Each run says how it ended: a net whose units died can still be "done", at chance accuracy.
-            dead = {f"lr {lr:g} (" + ("diverged" if r.status == "diverged" or r.test_accuracy is None
-                                      else f"test {r.test_accuracy:.0%}") + ")": r.dead for lr, r in runs.items()}
+            ended = lambda r: ("diverged" if r.status == "diverged" else r.status if r.test_accuracy is None  # noqa: E731
+                               else f"test {r.test_accuracy:.0%}")
+            dead = {f"lr {lr:g} ({ended(r)})": r.dead for lr, r in runs.items()}
             current = inside.current_model(ds)
             if current.model.activation == "relu":
                 dead[current.label] = inside.current_dead_units(ds, current)

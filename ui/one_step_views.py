@@ -45,7 +45,7 @@ def vector(v: np.ndarray, name: str, key: str, labels: Sequence[str] | None = No
 
 
 def numbers(v: np.ndarray, name: str, more: dict[str, np.ndarray] | None = None) -> None:
-    beside = f", beside {' and '.join(more)}" if more else ""   # e.g. "All 784 numbers of x, beside pixel"
+    beside = f", beside {' and '.join(more)}" if more else ""   # e.g. "All 784 numbers of x, beside pixel value 0-255"
     with st.expander(f"All {v.size} numbers of {name}{beside}"):
         st.dataframe({"entry": np.arange(v.size), name: v, **(more or {})}, hide_index=True, height=220)
 
