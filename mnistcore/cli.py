@@ -197,7 +197,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         print(f"{dataset.name}: test accuracy {test_acc:.4f}, train accuracy {train_acc:.4f} after "
-              f"{trainer.epoch} epoch{'s' * (trainer.epoch != 1)} in {trainer.train_seconds:.1f} s of training ({trainer.status})")
+              f"{trainer.epoch} epoch{'s' * (trainer.epoch != 1)} in {trainer.train_seconds:.1f} s of training "
+              f"({trainer.status})")
         if "saved" in result:
             print(f"saved to {args.save}")
     return code

@@ -26,6 +26,13 @@ ds = current_dataset()
 
 
 @st.fragment
+def ended(run: dg.GradientFlow) -> str:
+    """How a run ended, for its legend: a net whose units died can still be "done", at chance accuracy."""
+    if run.status == "diverged" or run.test_accuracy is None:
+        return run.status
+    return f"test {run.test_accuracy:.0%}"
+
+
 def tabs() -> None:
     """The five tabs; picking one or moving a widget in it reruns only this fragment."""
     flow_tab, cap_tab, fit_tab, aug_tab, rob_tab = st.tabs(inside.TABS, key=inside.TAB, bind="query-params")
@@ -66,9 +73,6 @@ def tabs() -> None:
             st.latex(r"\begin{gathered}\text{dead unit } j: \\ a_j(x) = \max(0, z_j(x)) = 0 \ \text{for every } x\end{gathered}")
             runs = {lr: inside.gradient_flow(ds, dg.GRADIENT_FLOW_CONFIGS["relu"].replace(lr=lr))
                     for lr in dg.DEAD_UNIT_LRS}
-            # Each run says how it ended: a net whose units died can still be "done", at chance accuracy.
-            ended = lambda r: ("diverged" if r.status == "diverged" else r.status if r.test_accuracy is None  # noqa: E731
-                               else f"test {r.test_accuracy:.0%}")
             dead = {f"lr {lr:g} ({ended(r)})": r.dead for lr, r in runs.items()}
             current = inside.current_model(ds)
             if current.model.activation == "relu":

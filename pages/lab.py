@@ -64,7 +64,9 @@ def show_tabs() -> None:
             chart, side = st.columns([4, 1])
             picked = chart.plotly_chart(figure, on_select="rerun", selection_mode="points", key=lab.LAB_POINT)
             side.metric("Same class nearby: pixels", f"{ar:.0%}")
-            side.metric("Same class nearby: hidden", f"{ah:.0%}", delta=f"{round(100 * ah) - round(100 * ar):+d} points")  # of the two figures shown
+            # The delta of the two figures shown, so that 38% and 40% read "+2", never "+1".
+            side.metric("Same class nearby: hidden", f"{ah:.0%}",
+                        delta=f"{round(100 * ah) - round(100 * ar):+d} points")
             side.caption(f"Share of each point's {lab.NEIGHBOURS} nearest neighbours on the map that show its class.")
             points = picked.selection.points if picked else []
             if points and "customdata" in points[0]:

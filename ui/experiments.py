@@ -22,6 +22,7 @@ from mnistcore.model import MLP
 from ui import lesson, state
 from ui.lesson_form import lesson_link_form
 
+TRY_ANCHOR = "try-this"   # the "Try this" header, which a try= link's note points down to
 PAGE_TITLES = {"train": "Train", "draw": "Draw", "inside": "Inside the network", "lab": "Lab"}
 
 
@@ -128,7 +129,7 @@ def try_this(page: str, locked: bool = False, start: Callable[[], None] | None =
     if not exps:
         return
     opened = st.query_params.get(lesson.TRY)
-    st.subheader("Try this", anchor="try-this")
+    st.subheader("Try this", anchor=TRY_ANCHOR)
     st.caption("Predict first, then run: an experiment you predicted teaches more than one you watched.")
     for exp in exps:
         with st.expander(exp.title, expanded=exp.id == opened or exp.id in _tried(), icon=":material/science:"):
@@ -141,7 +142,7 @@ def link_note(page: str) -> None:
     exp = next((e for e in on_page(page) if e.id == st.query_params.get(lesson.TRY)), None)
     if exp is not None and exp.id not in _tried():
         st.info(f"This link sets the page up for the experiment *{exp.title}*. Its question and your "
-                "prediction are further down, under [Try this ↓](#try-this): predict first, then run it "
+                f"prediction are further down, under [Try this ↓](#{TRY_ANCHOR}): predict first, then run it "
                 "from there.", icon=":material/science:")
 
 

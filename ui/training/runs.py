@@ -246,7 +246,8 @@ def run_status(run: Run) -> None:
     elif run.status == "early_stopped":
         st.info(f"Run #{run.number} stopped early at {where}: {run.message}.", icon=":material/timer_off:")
     else:
-        st.success(f"Run #{run.number} done: {score}{run.epochs:.0f} epoch{'s' * (round(run.epochs) != 1)} in {run.seconds:.1f} s, measured "
+        epochs = f"{run.epochs:.0f} epoch{'s' * (round(run.epochs) != 1)}"
+        st.success(f"Run #{run.number} done: {score}{epochs} in {run.seconds:.1f} s, measured "
                    f"here: {seconds_said(run)}.", icon=":material/check_circle:")
 
 
