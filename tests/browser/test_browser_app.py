@@ -10,7 +10,7 @@ import numpy as np
 from playwright.sync_api import Page, expect
 
 from appserver import routed_pages, running_app, url_path
-from streamlit_page import NAV_LINKS, assert_no_exception, open_page, wait_for_app
+from streamlit_page import NAV_LINKS, RUN_TIMEOUT_MS, assert_no_exception, open_page, wait_for_app
 
 PAGES = {title: url_path(path) for path, title in routed_pages()}   # {"Home": "", "Dataset": "dataset", ...}
 CHARTS = '[data-testid="stPlotlyChart"]'
@@ -130,7 +130,9 @@ def test_a_fresh_server_honours_a_deep_link(page: Page):
     with running_app() as url:
         page.goto(f"{url}/dataset?split=test")
         wait_for_app(page)
-        expect(page.locator('[data-testid="stSidebar"]').get_by_text("Data set")).to_be_visible(timeout=5_000)
+        # The legacy run may end before the router's run through app.py begins (wait_for_app can
+        # return between the two); that run is a fresh server's first, which loads the data.
+        expect(page.locator('[data-testid="stSidebar"]').get_by_text("Data set")).to_be_visible(timeout=RUN_TIMEOUT_MS)
         # The router's titles, not the legacy file names, and the link's own view.
         expect(page.locator('[data-testid="stSidebarNav"]').get_by_text("Gradient descent")).to_be_visible()
         expect(page).to_have_url(re.compile(r"/dataset\?.*split=test"))
