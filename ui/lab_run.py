@@ -7,7 +7,7 @@ one rule (``live_run.CHANGE_RULE``).
 
 The section is an ``st.fragment``: a press of a button reruns it alone, not the page. "One more
 batch" trains its step before anything is drawn, so one fragment run shows it. Longer actions
-train in slices of ``SLICE_SECONDS``, each a fragment run that redraws the charts and asks for
+train in slices of ``SLICE_SECONDS``, each a fragment run that draws the charts once and asks for
 the next (``st.rerun(scope="fragment")``): a click inside a fragment does not interrupt the run
 under way but waits for it, so Pause is taken between two slices. Run this way or stopped
 between any two events (another page, Streamlit's header Stop), the run keeps every point and
@@ -31,6 +31,7 @@ from ui import limits, state
 from ui.data import current_dataset, dataset_key
 from ui.header_stop import redraw_once
 from ui.live_run import CHANGE_RULE, LiveRun
+from ui.training.live import DRAW_INTERVAL
 from ui.state import LAB_ACTION, LAB_DATASET, LAB_ERROR, LAB_GOING, LAB_TRAINER, LAB_WATCHED
 from ui.training.widgets import _help, formula, optimizer_formula
 
@@ -283,10 +284,17 @@ def run_section() -> None:
     st.session_state[LAB_GOING] = work is not None   # (drawn as it is when no action is under way)
     show_update(live.config, live.trainer.batch_size)
     if work is not None:
-        def on_event(event: Progress) -> None:   # every point is stored before this draws it
-            drawn[0] += 1
-            draw(live, slots, drawn[0])
         sliced = _fragment_rerun()
+        # A slice's charts are drawn by the next slice, SLICE_SECONDS later: drawing them on every
+        # event as well would keep the visitor's browser busy redrawing and slow to take a Pause.
+        # In one script run, an action redraws at most every DRAW_INTERVAL (slow motion every batch).
+        last = [time.perf_counter()]
+
+        def on_event(event: Progress) -> None:   # every point is stored before this draws it
+            if not sliced and (work[0] == "slow" or time.perf_counter() - last[0] >= DRAW_INTERVAL):
+                drawn[0] += 1
+                draw(live, slots, drawn[0])
+                last[0] = time.perf_counter()
         left = _train(live, work, on_event, time.perf_counter() + SLICE_SECONDS if sliced else None)
         if left is not None:
             st.session_state[LAB_ACTION] = left   # the next slice; a Pause pressed meanwhile clears it
