@@ -138,5 +138,7 @@ PRESET_NOTES: dict[str, str] = {
                         "validation as its dev set): 84.2% test accuracy. Where the app differs: the notebook's "
                         "biases start U(-0.5, 0.5) and each layer's biases share one gradient (the sum over "
                         "the whole matrix); here they start at 0 and each gets its own, the exact gradient."),
-    "per_sample": "Per-sample SGD: one update per image, a noisy path with 60,000 steps per epoch.",
+    # No count of steps: a server's limit may train it on fewer than all 60,000 images.
+    "per_sample": ("Per-sample SGD: one update per training image, so an epoch takes as many steps as "
+                   "there are images, each on one image's gradient: a long, noisy path."),
 }
