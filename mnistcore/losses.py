@@ -75,7 +75,7 @@ LOSSES: dict[str, Loss] = {
     # Two short statements each (\quad between them): the Train page puts them on two lines of a
     # narrow column.
     "ce": Loss(cross_entropy, r"L = -\frac{1}{n}\sum_i \log p_{i,y_i} \quad p_i = \mathrm{softmax}(z_i)",
-               "cross-entropy (softmax)",
+               "cross-entropy",
                "Softmax turns the scores into probabilities; the loss is minus the log of the right one."),
     "mse": Loss(mean_squared_error,
                 r"L = \frac{1}{2n}\sum_i \lVert z_i - t_i \rVert^2 \quad t_i = \mathrm{onehot}(y_i)",
