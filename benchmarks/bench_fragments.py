@@ -9,6 +9,9 @@ between them so that both see the same load, and prints the median and max of ea
 - Lab: "One more batch", click to the new step shown and the script idle;
 - Lab: a tab change (Neuron lab <-> Confidence), click to the tab's charts drawn and idle;
 - Lab: the confidence threshold one step (arrow key), to the new "Not sure" count and idle;
+- Lab: Pause pressed half a second into a Run (all 60,000 images), to "paused" shown and idle;
+  beside it, the share of that run's time the browser's main thread spent in long tasks (over
+  50 ms: redrawing the charts), when a click cannot be taken;
 - Train, idle: the Epochs slider one step, to the link showing it and idle;
 - Train, while a run trains: the learning-rate slider one step, to the link showing it (the
   page has read and applied the setting), the run still training.
@@ -33,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 from deploy.replicas import free_port, healthy, stop  # noqa: E402
 from bench_browser import ARGS, CHROMIUM, idle_after, now, visit  # noqa: E402
+from streamlit_page import choose  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 LONG_RUN = "train?preset=seed&epochs=300"   # 300 epochs of 60,000 images: minutes, it outlasts the changes
@@ -67,9 +71,11 @@ def slider(page: Page, label: str):
     return box.get_by_role("slider")
 
 
-def lab_setup(page: Page, base: str) -> None:
+def lab_setup(page: Page, base: str, train_size: str | None = None) -> None:
     visit(page, f"{base}/lab?lab=Control+the+run")
     main = page.get_by_test_id("stMain")
+    if train_size:
+        choose(page, "Training images", train_size)
     t0 = now(page)
     main.get_by_role("button", name="New run", exact=True).click()
     main.get_by_role("button", name="One more batch", exact=True).wait_for()
@@ -83,6 +89,28 @@ def lab_step(page: Page) -> float:
     main.get_by_role("button", name="One more batch", exact=True).click()
     page.wait_for_function(f"() => document.body.innerText.includes('· step {before + 1:,} ·')", timeout=TIMEOUT_MS)
     return idle_after(page, t0)
+
+
+# Long tasks of the page's main thread (over 50 ms each, the browser's own measure), summed.
+WATCH_LONG_TASKS = """() => { window.__busy = 0; if (window.__watching) return; window.__watching = true;
+  new PerformanceObserver(l => l.getEntries().forEach(e => window.__busy += e.duration)).observe({type: 'longtask'}); }"""
+
+
+def lab_pause(page: Page, busy: list[float]) -> float:
+    """Run, then Pause half a second later: seconds from the click on Pause to "paused" and idle.
+    Appends to `busy` the share of the Run's time the page's main thread spent in long tasks."""
+    main = page.get_by_test_id("stMain")
+    page.evaluate(WATCH_LONG_TASKS)
+    started = now(page)
+    main.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("() => / · running$/m.test(document.body.innerText)", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    t0 = now(page)
+    main.get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_function("() => / · paused$/m.test(document.body.innerText)", timeout=TIMEOUT_MS)
+    seconds = idle_after(page, t0)
+    busy.append(page.evaluate("window.__busy") / (now(page) - started))
+    return seconds
 
 
 def lab_tab(page: Page, name: str) -> float:
@@ -131,6 +159,9 @@ def main() -> None:
             visit(page, base)
             pages[label] = (page, base)
 
+        def label_of(page: Page) -> str:
+            return next(label for label, (p, _) in pages.items() if p is page)
+
         def each(name: str, measure, warm: int = 1) -> None:
             for k in range(warm + args.repeats):
                 for label, (page, _) in pages.items():
@@ -141,6 +172,10 @@ def main() -> None:
         for page, base in pages.values():
             lab_setup(page, base)
         each("Lab: One more batch", lambda page, k: lab_step(page))
+        for page, base in pages.values():   # a run long enough to be paused on any machine
+            lab_setup(page, base, "60,000")
+        busy: dict[str, list[float]] = {"before": [], "after": []}
+        each("Lab: Pause during a Run", lambda page, k: lab_pause(page, busy[label_of(page)]))
         for page, base in pages.values():
             lab_tab(page, "Neuron lab")
         each("Lab: a tab (Neuron lab <-> Confidence)",
@@ -172,6 +207,8 @@ def main() -> None:
         print(f"{name:<42} before median {statistics.median(b):6.3f} s max {max(b):6.3f}   "
               f"after median {statistics.median(a):6.3f} s max {max(a):6.3f}   "
               f"after/before {statistics.median(a) / statistics.median(b):5.2f}  (n={len(a)})", flush=True)
+    print(f"{'Lab: browser busy during that Run':<42} before median {statistics.median(busy['before']):6.1%}"
+          f"          after median {statistics.median(busy['after']):6.1%}", flush=True)
     print("\nInterleaved on one machine: compare the ratios; absolute figures need a quiet machine.")
 
 
