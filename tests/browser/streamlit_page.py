@@ -96,3 +96,17 @@ def stroke(page: Page, points: list[tuple[float, float]], lift: bool = True) -> 
         page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
     if lift:
         page.mouse.up()
+
+
+def new_lab_run(page: Page, app_url: str, train_size: str = "60,000") -> None:
+    """The Lab's "Control the run" tab with a new run started on `train_size` images (5 epochs).
+
+    All 60,000 by default: 5 epochs of the form's 10,000 can end in under two seconds, before a
+    click (Pause, the header's Stop) reaches a busy 2-core machine's page; 4,690 steps outlast it.
+    """
+    open_page(page, app_url, "lab?lab=Control+the+run")
+    main = page.get_by_test_id("stMain")
+    choose(page, "Training images", train_size)
+    main.get_by_role("button", name="New run", exact=True).click()
+    expect(main.get_by_role("button", name="Run", exact=True)).to_be_enabled()
+    wait_for_app(page)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from streamlit_page import assert_no_exception, choose, open_page, wait_for_app
+from streamlit_page import assert_no_exception, new_lab_run, open_page, wait_for_app
 
 STEP = re.compile(r"· step ([\d,]+) ·")
 # A mark on the page's title element: a full rerun of the page redraws the title (Streamlit
@@ -31,20 +31,8 @@ def step(page: Page) -> int:
     return int(STEP.search(status(page)).group(1).replace(",", ""))
 
 
-def new_run(page: Page, app_url: str, train_size: str | None = None) -> None:
-    open_page(page, app_url, "lab?lab=Control+the+run")
-    main = page.get_by_test_id("stMain")
-    if train_size:   # (the form's default is 10,000)
-        choose(page, "Training images", train_size)
-    main.get_by_role("button", name="New run", exact=True).click()
-    expect(main.get_by_role("button", name="Run", exact=True)).to_be_enabled()
-    wait_for_app(page)
-
-
 def test_a_step_is_one_fragment_run_and_pause_stops_a_run_between_two_slices(page: Page, app_url: str):
-    # All 60,000 images: 5 epochs of 10,000 can end in under two seconds, before a click on Pause
-    # reaches a busy 2-core machine's page; 4,690 steps take long enough on any machine here.
-    new_run(page, app_url, "60,000")
+    new_lab_run(page, app_url)
     main = page.get_by_test_id("stMain")
     page.evaluate(WATCH_TITLE)
     main.get_by_role("button", name="One more batch", exact=True).click()
