@@ -23,6 +23,7 @@ from deploy.replicas import free_port, healthy, stop  # one home for starting an
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0  # seconds for the server to answer /_stcore/health
+SERVER_PIDS: dict[str, int] = {}   # base URL -> process id of each server running_app has running
 
 
 def routed_pages(app: Path = ROOT / "app.py") -> list[tuple[str, str]]:
@@ -82,6 +83,8 @@ def running_app(script: str = "app.py") -> Iterator[str]:
                     raise RuntimeError(f"streamlit did not start on {url} "
                                        f"(exit code {proc.poll()}):\n{log.read()[-4000:]}")
                 time.sleep(0.2)
+            SERVER_PIDS[url] = proc.pid
             yield url
         finally:
+            SERVER_PIDS.pop(url, None)
             stop(proc)

@@ -6,7 +6,11 @@ stException is the red exception box; stSidebarNav holds the page links.
 """
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
+from appserver import SERVER_PIDS
 from playwright.sync_api import Page, expect
 
 NAV_LINKS = '[data-testid="stSidebarNav"] a'
@@ -53,6 +57,34 @@ CLICK_STOP_WHEN_DRAWN = """(ms) => new Promise(resolve => {
     watch.observe(document.body, {subtree: true, childList: true});
     setTimeout(() => { watch.disconnect(); resolve(false); }, ms);
 })"""
+
+
+# The same, armed without waiting: window.__stopPressed turns true once it has pressed Stop.
+ARM_STOP_WHEN_DRAWN = "(ms) => { window.__stopPressed = false; (" + CLICK_STOP_WHEN_DRAWN + \
+    ")(ms).then(pressed => { window.__stopPressed = pressed; }); }"
+
+
+def press_header_stop_of_a_slow_slice(page: Page, app_url: str, tries: int = 10) -> None:
+    """Press the header's Stop while a page trains in slices, as on a machine too slow for them.
+
+    Streamlit's header shows Stop only once a script run has lasted 500 ms, and a slice (about
+    0.3 s) is over before that on a quick machine. So the app server is frozen (SIGSTOP) for a
+    second while a slice is under way: that slice outlasts 500 ms, the page shows Stop and clicks
+    it, and the server takes the click when it goes on (SIGCONT). Frozen again if the freeze fell
+    between two slices (nothing ran, no Stop), up to `tries` times.
+    """
+    pid = SERVER_PIDS[app_url]
+    page.evaluate(ARM_STOP_WHEN_DRAWN, 1000 * (tries * 1.2 + 5))
+    for _ in range(tries):
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            page.wait_for_timeout(1000)   # (a freeze of the server: there is nothing to wait for)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        if page.evaluate("window.__stopPressed"):
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the header showed no Stop in {tries} slow slices")
 
 
 def press_header_stop(page: Page, within_ms: float = 30_000) -> None:

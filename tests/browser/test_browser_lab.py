@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from streamlit_page import assert_no_exception, new_lab_run, press_header_stop, wait_for_app
+from streamlit_page import assert_no_exception, new_lab_run, press_header_stop_of_a_slow_slice, wait_for_app
 
 
 def test_header_stop_leaves_the_lab_run_paused_and_says_so(page: Page, app_url: str):
@@ -13,7 +13,7 @@ def test_header_stop_leaves_the_lab_run_paused_and_says_so(page: Page, app_url: 
     run = main.get_by_role("button", name="Run", exact=True)
     run.click()
     expect(main.get_by_text(re.compile(r"· step [1-9][\d,]* .*· running$"))).to_be_visible()   # it trains
-    press_header_stop(page)
+    press_header_stop_of_a_slow_slice(page, app_url)
     expect(main.get_by_text(re.compile(r"Epoch [\d.]+ of 5 · step [\d,]+ .* · paused$"))).to_be_visible()
     wait_for_app(page)
     assert_no_exception(page)
